@@ -1,0 +1,51 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+# Every install step lives here so a new machine needs nothing done by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Local runs are the only place DEBUG is switched on. Tests run with DEBUG
+# off, as production does, and a key that is only for tests.
+RUN_ENV := DJANGO_DEBUG=1
+TEST_ENV := DJANGO_SECRET_KEY=test-only-key-not-used-anywhere-else DJANGO_SECURE_SSL_REDIRECT=0
+
+.PHONY: setup db run test bench static clean
+
+setup: $(VENV)/.installed node_modules/.installed static
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static: $(VENV)/.installed node_modules/.installed
+	node scripts/build-static.mjs
+	$(RUN_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
+
+db: setup
+	mkdir -p var
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(MANAGE) load_framework
+	$(RUN_ENV) $(MANAGE) seed_demo
+
+run: db
+	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+test: setup
+	$(TEST_ENV) scripts/with-test-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	@echo "No benchmarks yet: they arrive with the performance work (issue 8)."
+
+clean:
+	rm -rf build var/staticfiles

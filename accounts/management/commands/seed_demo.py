@@ -1,0 +1,62 @@
+import json
+
+from django.core.management import BaseCommand
+from django.db import transaction
+
+from accounts import services
+from accounts.demo import DEMO_ORGANISATIONS, DEMO_PASSWORD
+from accounts.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations and people (demo-only passwords). Safe to run repeatedly."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print the demo accounts as a JSON list.")
+
+    def handle(self, *args, **options):
+        accounts = self.seed()
+        if options["json"]:
+            self.stdout.write(json.dumps(accounts, indent=2))
+            return
+        self.stdout.write(f"Demo accounts (password for every one: {DEMO_PASSWORD} — demo only):")
+        for account in accounts:
+            self.stdout.write(f"  {account['email']:<40} {', '.join(account['roles']):<35} {account['organisation']}")
+
+    @transaction.atomic
+    def seed(self) -> list[dict]:
+        accounts = []
+        for demo_org in DEMO_ORGANISATIONS:
+            organisation, _ = Organisation.objects.update_or_create(
+                ods_code=demo_org.ods_code, defaults={"name": demo_org.name}
+            )
+            users = {}
+            for person in demo_org.people:
+                user = services.ensure_user(
+                    email=person.email,
+                    full_name=person.full_name,
+                    password=DEMO_PASSWORD,
+                    profession=person.profession,
+                    registration_body=person.registration_body,
+                    registration_number=person.registration_number,
+                )
+                users[person.email] = user
+                for role in person.roles:
+                    services.grant_role(user=user, organisation=organisation, role=role)
+            for person in demo_org.people:
+                for appraiser_email in person.appraisers:
+                    services.assign_appraiser(
+                        organisation=organisation, practitioner=users[person.email], appraiser=users[appraiser_email]
+                    )
+            for person in demo_org.people:
+                account = {
+                    "email": person.email,
+                    "password": DEMO_PASSWORD,
+                    "name": person.full_name,
+                    "organisation": organisation.ods_code,
+                    "roles": [str(role) for role in person.roles],
+                }
+                if "practitioner" in account["roles"]:
+                    account["appraisers"] = list(person.appraisers)
+                accounts.append(account)
+        return accounts

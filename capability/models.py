@@ -1,0 +1,229 @@
+"""The capability framework as data.
+
+Nothing here knows how many pillars or capabilities a framework has: the
+consultant-level framework (five pillars, 16 capabilities) is one row of
+Framework among any number. Every model has a natural key so that framework
+fixtures load by meaning rather than by database id, and loading one twice
+changes nothing.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class FrameworkQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Framework(models.Model):
+    """One edition of a framework. A new edition is a new Framework; the
+    content of an edition does not change once assessments use it."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=255)
+    short_name = models.CharField(max_length=120, blank=True)
+    version = models.CharField(max_length=40)
+    publisher = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    description = models.TextField(blank=True)
+    is_current = models.BooleanField(
+        default=False, help_text="The edition new assessments are started on."
+    )
+
+    objects = FrameworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_current", "name", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="framework_single_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.version})"
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class PillarQuerySet(models.QuerySet):
+    def get_by_natural_key(self, framework_slug, slug):
+        return self.get(framework__slug=framework_slug, slug=slug)
+
+
+class Pillar(models.Model):
+    """A pillar (or domain) of a framework. The consultant framework has four
+    pillars founded on consultancy, which is modelled as a foundational pillar."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="pillars")
+    slug = models.SlugField(max_length=80)
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    heading = models.CharField(
+        max_length=255, blank=True, help_text="The pillar's full heading where it differs from its name."
+    )
+    summary = models.CharField(max_length=255, blank=True, help_text="The short gloss in the framework overview.")
+    is_foundation = models.BooleanField(
+        default=False, help_text="Underpins the other pillars rather than standing beside them."
+    )
+    purpose = models.TextField()
+    goes_beyond = models.TextField("this goes beyond", blank=True)
+    note = models.TextField(blank=True)
+    impact_purpose = models.TextField(
+        blank=True, help_text="The purpose as worded in the impact framework, where it is worded differently."
+    )
+
+    objects = PillarQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["framework", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "slug"], name="pillar_unique_slug"),
+            models.UniqueConstraint(fields=["framework", "order"], name="pillar_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self):
+        return (*self.framework.natural_key(), self.slug)
+
+    natural_key.dependencies = ["capability.framework"]
+
+
+class CapabilityQuerySet(models.QuerySet):
+    def get_by_natural_key(self, framework_slug, number):
+        return self.get(framework__slug=framework_slug, number=number)
+
+    def with_elements(self):
+        """Capabilities with their elements and bullets, in three queries."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "elements",
+                queryset=CapabilityElement.objects.order_by("order").prefetch_related(
+                    models.Prefetch("bullets", queryset=ElementBullet.objects.order_by("order"))
+                ),
+            )
+        )
+
+
+class Capability(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="capabilities")
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="capabilities")
+    number = models.PositiveSmallIntegerField()
+    statement = models.TextField()
+
+    objects = CapabilityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["framework", "number"]
+        verbose_name_plural = "capabilities"
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "number"], name="capability_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.statement}"
+
+    def natural_key(self):
+        return (*self.framework.natural_key(), self.number)
+
+    natural_key.dependencies = ["capability.pillar"]
+
+    def clean(self):
+        if self.pillar_id and self.framework_id and self.pillar.framework_id != self.framework_id:
+            raise ValidationError({"pillar": "The pillar must belong to the same framework."})
+
+
+class CapabilityElementQuerySet(models.QuerySet):
+    def get_by_natural_key(self, framework_slug, capability_number, number):
+        return self.get(
+            capability__framework__slug=framework_slug,
+            capability__number=capability_number,
+            number=number,
+        )
+
+
+class CapabilityElement(models.Model):
+    """A numbered element of a capability, such as 2.1."""
+
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="elements")
+    number = models.CharField(max_length=10, help_text="As printed, for example 2.1.")
+    order = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    objects = CapabilityElementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["capability", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["capability", "number"], name="element_unique_number"),
+            models.UniqueConstraint(fields=["capability", "order"], name="element_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.text}"
+
+    def natural_key(self):
+        return (*self.capability.natural_key(), self.number)
+
+    natural_key.dependencies = ["capability.capability"]
+
+    def bullet_tree(self) -> list[dict]:
+        """Bullets nested under the bullet they indent from, for rendering as
+        nested lists. Uses prefetched bullets when they are there."""
+        tree: list[dict] = []
+        for bullet in self.bullets.all():
+            if bullet.level > 0 and tree:
+                tree[-1]["children"].append(bullet)
+            else:
+                tree.append({"bullet": bullet, "children": []})
+        return tree
+
+
+class ElementBulletQuerySet(models.QuerySet):
+    def get_by_natural_key(self, framework_slug, capability_number, element_number, order):
+        return self.get(
+            element__capability__framework__slug=framework_slug,
+            element__capability__number=capability_number,
+            element__number=element_number,
+            order=order,
+        )
+
+
+class ElementBullet(models.Model):
+    """A bullet point under an element. Level 1 bullets sit under the level 0
+    bullet before them."""
+
+    element = models.ForeignKey(CapabilityElement, on_delete=models.CASCADE, related_name="bullets")
+    order = models.PositiveSmallIntegerField()
+    level = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField()
+
+    objects = ElementBulletQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["element", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["element", "order"], name="bullet_unique_order"),
+            models.CheckConstraint(condition=models.Q(level__lte=1), name="bullet_level_at_most_one"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def natural_key(self):
+        return (*self.element.natural_key(), self.order)
+
+    natural_key.dependencies = ["capability.capabilityelement"]

@@ -1,0 +1,92 @@
+"""Browsing the framework. Any signed-in user may read any framework."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from capability.models import Capability, Framework, Pillar
+from impact.models import ImpactStatement
+
+
+def _framework(framework_slug: str | None) -> Framework:
+    if framework_slug:
+        return get_object_or_404(Framework, slug=framework_slug)
+    framework = Framework.objects.current().first()
+    if framework is None:
+        raise Http404("No framework has been loaded")
+    return framework
+
+
+def _pillars(framework: Framework):
+    """Pillars of a framework with their capabilities, in two queries."""
+    return framework.pillars.order_by("order").prefetch_related(
+        Prefetch("capabilities", queryset=Capability.objects.order_by("number"))
+    )
+
+
+def edition_list(request):
+    return render(request, "capability/edition_list.html", {"frameworks": Framework.objects.all()})
+
+
+def overview(request, framework_slug: str | None = None):
+    framework = _framework(framework_slug)
+    pillars = list(_pillars(framework))
+    return render(
+        request,
+        "capability/overview.html",
+        {
+            "framework": framework,
+            "pillars": [p for p in pillars if not p.is_foundation],
+            "foundations": [p for p in pillars if p.is_foundation],
+            "other_editions": Framework.objects.exclude(pk=framework.pk).exists(),
+        },
+    )
+
+
+def pillar_detail(request, pillar_slug: str, framework_slug: str | None = None):
+    framework = _framework(framework_slug)
+    pillar = get_object_or_404(framework.pillars, slug=pillar_slug)
+    capabilities = pillar.capabilities.order_by("number").with_elements()
+    statements = ImpactStatement.objects.filter(pillar=pillar).order_by("order").with_examples()
+    siblings = list(framework.pillars.order_by("order").only("slug", "name", "order"))
+    index = next(i for i, p in enumerate(siblings) if p.pk == pillar.pk)
+    return render(
+        request,
+        "capability/pillar_detail.html",
+        {
+            "framework": framework,
+            "pillar": pillar,
+            "capabilities": capabilities,
+            "impact_statements": statements,
+            "previous_pillar": siblings[index - 1] if index > 0 else None,
+            "next_pillar": siblings[index + 1] if index + 1 < len(siblings) else None,
+        },
+    )
+
+
+def capability_detail(request, number: int, framework_slug: str | None = None):
+    framework = _framework(framework_slug)
+    capability = get_object_or_404(
+        Capability.objects.filter(framework=framework).select_related("pillar").with_elements(), number=number
+    )
+    numbers = list(framework.capabilities.order_by("number").values_list("number", flat=True))
+    index = numbers.index(capability.number)
+    return render(
+        request,
+        "capability/capability_detail.html",
+        {
+            "framework": framework,
+            "capability": capability,
+            "pillar": capability.pillar,
+            "previous_number": numbers[index - 1] if index > 0 else None,
+            "next_number": numbers[index + 1] if index + 1 < len(numbers) else None,
+        },
+    )
+
+
+def impact(request, framework_slug: str | None = None):
+    framework = _framework(framework_slug)
+    pillars = framework.pillars.order_by("order").prefetch_related(
+        Prefetch("impact_statements", queryset=ImpactStatement.objects.order_by("order").with_examples())
+    )
+    return render(request, "capability/impact.html", {"framework": framework, "pillars": pillars})

@@ -1,0 +1,58 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from capability.models import Framework
+
+
+def home(request):
+    return render(request, "home.html", {"framework": Framework.objects.current().first()})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and uptime checks: proves the app can reach its database."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# Error pages are rendered without the request context processors that touch
+# the database or session, so that they still render when those are broken.
+def _error(request, template: str, status: int):
+    return render(request, template, status=status)
+
+
+@login_not_required
+def bad_request(request, exception=None):
+    return _error(request, "errors/400.html", 400)
+
+
+@login_not_required
+def permission_denied(request, exception=None):
+    return _error(request, "errors/403.html", 403)
+
+
+@login_not_required
+def page_not_found(request, exception=None):
+    return _error(request, "errors/404.html", 404)
+
+
+@login_not_required
+def server_error(request):
+    # No request context: a 500 may come from the database or a context
+    # processor, and the page must render regardless and reveal nothing.
+    from django.template import loader
+    from django.http import HttpResponseServerError
+
+    template = loader.get_template("errors/500.html")
+    return HttpResponseServerError(template.render({"service_name": "Consultant capability portfolio"}))

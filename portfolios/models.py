@@ -1,0 +1,1 @@
+# Assessments and evidence arrive with the practitioner journey.

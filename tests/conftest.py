@@ -1,0 +1,47 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Role
+from tests.factories import AssignmentFactory, MembershipFactory, OrganisationFactory, UserFactory
+
+
+@pytest.fixture
+def framework(db):
+    """The consultant-level framework, loaded from the project's fixtures."""
+    from capability.models import Framework
+
+    call_command("load_framework", verbosity=0)
+    return Framework.objects.get(slug="consultant-level-practice")
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def practitioner(organisation):
+    return MembershipFactory(organisation=organisation, role=Role.PRACTITIONER).user
+
+
+@pytest.fixture
+def appraiser(organisation, practitioner):
+    user = MembershipFactory(organisation=organisation, role=Role.APPRAISER).user
+    AssignmentFactory(organisation=organisation, practitioner=practitioner, appraiser=user)
+    return user
+
+
+@pytest.fixture
+def org_admin(organisation):
+    return MembershipFactory(organisation=organisation, role=Role.ORGANISATION_ADMIN).user
+
+
+@pytest.fixture
+def practitioner_client(client, practitioner):
+    client.force_login(practitioner)
+    return client
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()

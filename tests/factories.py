@@ -1,0 +1,118 @@
+import factory
+
+from accounts.models import AppraiserAssignment, Membership, Organisation, Profession, Role, User
+from capability.models import Capability, CapabilityElement, ElementBullet, Framework, Pillar
+from impact.models import EvidenceExample, ImpactStatement
+
+TEST_PASSWORD = "a-long-test-password"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@trust.example")
+    full_name = factory.Faker("name", locale="en_GB")
+    profession = Profession.NURSE
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Test Trust {n} NHS Foundation Trust")
+    ods_code = factory.Sequence(lambda n: f"T{n:03d}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.PRACTITIONER
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AppraiserAssignment
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    practitioner = factory.SubFactory(UserFactory)
+    appraiser = factory.SubFactory(UserFactory)
+
+
+class FrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Framework
+
+    slug = factory.Sequence(lambda n: f"framework-{n}")
+    name = factory.Sequence(lambda n: f"Test framework {n}")
+    version = "1"
+    publisher = "Test publisher"
+    year = 2024
+
+
+class PillarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pillar
+
+    framework = factory.SubFactory(FrameworkFactory)
+    slug = factory.Sequence(lambda n: f"domain-{n}")
+    order = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"Domain {n}")
+    purpose = "A purpose."
+
+
+class CapabilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Capability
+
+    pillar = factory.SubFactory(PillarFactory)
+    framework = factory.SelfAttribute("pillar.framework")
+    number = factory.Sequence(lambda n: n + 1)
+    statement = factory.Sequence(lambda n: f"Capability statement {n}")
+
+
+class ElementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CapabilityElement
+
+    capability = factory.SubFactory(CapabilityFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda o: f"{o.capability.number}.{o.order}")
+    text = "An element."
+
+
+class BulletFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ElementBullet
+
+    element = factory.SubFactory(ElementFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    text = "A bullet."
+
+
+class ImpactStatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImpactStatement
+
+    pillar = factory.SubFactory(PillarFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    text = "An impact statement."
+
+
+class EvidenceExampleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidenceExample
+
+    impact_statement = factory.SubFactory(ImpactStatementFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    text = "An example of evidence."
