@@ -7,10 +7,11 @@ import pytest
 
 def pytest_report_header(config):
     from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
 
     vendor = connection.vendor
     try:
-        with connection.cursor() as cursor:
+        with config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
             if vendor == "postgresql":
                 cursor.execute("SHOW server_version")
                 version = cursor.fetchone()[0].split()[0]

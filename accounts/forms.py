@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts.models import User
+from config.forms import NHSFormMixin
+
 
 class LoginForm(AuthenticationForm):
     """Django's standard login form (fields named username and password), with
@@ -22,3 +25,24 @@ class LoginForm(AuthenticationForm):
             "Enter an email address in the correct format, like name@example.nhs.uk"
         )
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+class ProfileForm(NHSFormMixin, forms.ModelForm):
+    submit_label = "Save your details"
+
+    class Meta:
+        model = User
+        fields = ["full_name", "profession", "registration_body", "registration_number", "career_stage"]
+        labels = {"career_stage": "Your career stage"}
+        help_texts = {
+            "career_stage": "Elements of the framework expected at or before this stage are marked "
+            "“expected now” in your assessments.",
+            "registration_number": "Optional. For example, your NMC PIN or HCPC number.",
+        }
+        widgets = {"career_stage": forms.RadioSelect, "profession": forms.Select}
+        error_messages = {"full_name": {"required": "Enter your full name"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["career_stage"].choices = [c for c in self.fields["career_stage"].choices if c[0]]
+        self.fields["career_stage"].required = False

@@ -31,6 +31,16 @@ class RegistrationBody(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class CareerStage(models.TextChoices):
+    """Where a practitioner is on the way to and through consultant practice.
+    The values match the framework's transition points, so elements expected
+    at or before a stage can be found by comparing the two."""
+
+    TRANSITION = "transition", "Aspiring to, or in transition to, consultant practice"
+    YEARS_1_3 = "years_1_3", "Consultant practice, years 1 to 3"
+    YEARS_3_5 = "years_3_5", "Consultant practice, years 3 to 5 and beyond"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -68,6 +78,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         "professional registration body", max_length=20, choices=RegistrationBody.choices, blank=True
     )
     registration_number = models.CharField("professional registration number", max_length=40, blank=True)
+    career_stage = models.CharField(max_length=20, choices=CareerStage.choices, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("can use Django admin", default=False)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -101,6 +101,10 @@ class Pillar(models.Model):
 
     natural_key.dependencies = ["capability.framework"]
 
+    def capability_numbers(self) -> list[int]:
+        """Uses prefetched capabilities when they are there."""
+        return sorted(c.number for c in self.capabilities.all())
+
 
 class CapabilityQuerySet(models.QuerySet):
     def get_by_natural_key(self, framework_slug, number):
@@ -155,6 +159,21 @@ class CapabilityElementQuerySet(models.QuerySet):
         )
 
 
+class TransitionPoint(models.TextChoices):
+    """The career point at which an element is typically expected, in the
+    order a career passes them."""
+
+    ADVANCED = "advanced", "Advanced practice"
+    TRANSITION = "transition", "Transition to consultant practice"
+    YEARS_1_3 = "years_1_3", "Consultant practice, years 1 to 3"
+    YEARS_3_5 = "years_3_5", "Consultant practice, years 3 to 5"
+
+    @classmethod
+    def rank(cls, value: str) -> int | None:
+        values = [choice.value for choice in cls]
+        return values.index(value) if value in values else None
+
+
 class CapabilityElement(models.Model):
     """A numbered element of a capability, such as 2.1."""
 
@@ -162,6 +181,10 @@ class CapabilityElement(models.Model):
     number = models.CharField(max_length=10, help_text="As printed, for example 2.1.")
     order = models.PositiveSmallIntegerField()
     text = models.TextField()
+    transition_point = models.CharField(
+        max_length=20, choices=TransitionPoint.choices, blank=True,
+        help_text="When the element is typically expected. Blank where the framework says nothing.",
+    )
 
     objects = CapabilityElementQuerySet.as_manager()
 
@@ -227,3 +250,66 @@ class ElementBullet(models.Model):
         return (*self.element.natural_key(), self.order)
 
     natural_key.dependencies = ["capability.capabilityelement"]
+
+
+class RatingScaleQuerySet(models.QuerySet):
+    def get_by_natural_key(self, framework_slug, slug):
+        return self.get(framework__slug=framework_slug, slug=slug)
+
+
+class RatingScale(models.Model):
+    """The levels a capability is rated on. A scale belongs to a framework
+    edition; an assessment keeps the scale it was started with."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="rating_scales")
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=False)
+
+    objects = RatingScaleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["framework", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "slug"], name="rating_scale_unique_slug"),
+            models.UniqueConstraint(
+                fields=["framework"], condition=models.Q(is_default=True), name="rating_scale_single_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self):
+        return (*self.framework.natural_key(), self.slug)
+
+    natural_key.dependencies = ["capability.framework"]
+
+
+class RatingLevelQuerySet(models.QuerySet):
+    def get_by_natural_key(self, framework_slug, scale_slug, value):
+        return self.get(scale__framework__slug=framework_slug, scale__slug=scale_slug, value=value)
+
+
+class RatingLevel(models.Model):
+    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="levels")
+    value = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=80)
+    descriptor = models.CharField(max_length=255)
+
+    objects = RatingLevelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scale", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "value"], name="rating_level_unique_value"),
+            models.CheckConstraint(condition=models.Q(value__gte=1), name="rating_level_value_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.label}"
+
+    def natural_key(self):
+        return (*self.scale.natural_key(), self.value)
+
+    natural_key.dependencies = ["capability.ratingscale"]

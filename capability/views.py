@@ -48,7 +48,7 @@ def pillar_detail(request, pillar_slug: str, framework_slug: str | None = None):
     pillar = get_object_or_404(framework.pillars, slug=pillar_slug)
     capabilities = pillar.capabilities.order_by("number").with_elements()
     statements = ImpactStatement.objects.filter(pillar=pillar).order_by("order").with_examples()
-    siblings = list(framework.pillars.order_by("order").only("slug", "name", "order"))
+    siblings = list(framework.pillars.order_by("order"))
     index = next(i for i, p in enumerate(siblings) if p.pk == pillar.pk)
     return render(
         request,

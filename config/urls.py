@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from portfolios.views.dashboard import dashboard
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard, name="home"),
+    path("", include("portfolios.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("framework/", include("capability.urls")),

@@ -5,11 +5,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from capability.models import Framework
-
-
-def home(request):
-    return render(request, "home.html", {"framework": Framework.objects.current().first()})
 
 
 @login_not_required

@@ -1,1 +1,278 @@
-# Assessments and evidence arrive with the practitioner journey.
+"""Assessments against a framework, and the evidence portfolio.
+
+An assessment rates every capability of one framework edition on the rating
+scale it was started with. Evidence items belong to the practitioner, not to
+an assessment: each is mapped to the capabilities (and optionally impact
+statements) it demonstrates and can be included in any number of
+assessments.
+"""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.models import Organisation
+from capability.models import Capability, Framework, RatingLevel, RatingScale
+from impact.models import EvidenceExample, ImpactStatement
+
+REFLECTION_MAX_LENGTH = 10_000
+EVIDENCE_TEXT_MAX_LENGTH = 5_000
+JUSTIFICATION_MAX_LENGTH = 200
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def for_practitioner(self, user):
+        return self.filter(practitioner=user)
+
+    def drafts(self):
+        return self.filter(status=AssessmentStatus.DRAFT)
+
+    def latest_first(self):
+        return self.order_by("-period_end", "-created_at")
+
+
+class Assessment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="assessments", null=True, blank=True
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="assessments")
+    rating_scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="assessments")
+    title = models.CharField(max_length=150)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT)
+    # Bumped on every save of the assessment's content; a save that carries an
+    # older version was made from a stale page and is refused.
+    version = models.PositiveIntegerField(default=1)
+    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.ManyToManyField("EvidenceItem", through="AssessmentEvidence", related_name="assessments")
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_end", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="assessment_period_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.practitioner.full_name})"
+
+    def clean(self):
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": "The end date must be the same as or after the start date"})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == AssessmentStatus.DRAFT
+
+
+class CapabilityRatingQuerySet(models.QuerySet):
+    def rated(self):
+        return self.filter(level__isnull=False)
+
+
+class CapabilityRating(models.Model):
+    """The practitioner's own rating of one capability in one assessment.
+    Created, unrated, for every capability when the assessment starts."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
+    capability = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(RatingLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reflection = models.TextField(blank=True, max_length=REFLECTION_MAX_LENGTH)
+    development_priority = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CapabilityRatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "capability__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "capability"], name="rating_one_per_capability"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Capability {self.capability.number}: {self.level or 'not yet rated'}"
+
+
+class EvidenceType(models.TextChoices):
+    FRAMEWORK_EXAMPLE = "framework_example", "An example of evidence named in the framework"
+    REFLECTIVE_ACCOUNT = "reflective_account", "Reflective account"
+    FEEDBACK = "feedback", "Feedback"
+    AUDIT_DATA = "audit_data", "Audit or KPI data"
+    PUBLICATION = "publication", "Publication or presentation"
+    COURSE = "course", "Course or qualification"
+    POLICY = "policy", "Policy or protocol"
+    OTHER = "other", "Other"
+
+
+class Beneficiary(models.TextChoices):
+    SERVICE_USERS = "service_users", "Service users"
+    STAFF = "staff", "Staff"
+    ORGANISATION = "organisation", "Organisation"
+    SYSTEM = "system", "The wider system"
+
+
+class EvidenceItemQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+
+class EvidenceItem(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence")
+    title = models.CharField(max_length=150)
+    evidence_type = models.CharField(max_length=30, choices=EvidenceType.choices)
+    framework_example = models.ForeignKey(
+        EvidenceExample, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    activity_date = models.DateField("date of the activity")
+    description = models.TextField(max_length=EVIDENCE_TEXT_MAX_LENGTH)
+    impact = models.TextField("what changed as a result", blank=True, max_length=EVIDENCE_TEXT_MAX_LENGTH)
+    beneficiaries = models.JSONField("who benefited", default=list, blank=True)
+    link = models.URLField("web link", max_length=500, blank=True)
+    confirmed_by_name = models.CharField("confirmed by", max_length=150, blank=True)
+    confirmed_by_role = models.CharField("their role", max_length=150, blank=True)
+    confirmed_by_email = models.EmailField("their email address", blank=True)
+    confirmed_on = models.DateField("date confirmed", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    capabilities = models.ManyToManyField(Capability, through="EvidenceCapabilityLink", related_name="+")
+    impact_statements = models.ManyToManyField(ImpactStatement, through="EvidenceImpactLink", related_name="+")
+
+    objects = EvidenceItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-activity_date", "title"]
+        constraints = [
+            models.UniqueConstraint("owner", Lower("title"), name="evidence_title_unique_per_owner"),
+            models.CheckConstraint(
+                condition=~models.Q(evidence_type="framework_example") | models.Q(framework_example__isnull=False),
+                name="evidence_framework_example_chosen",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        if self.evidence_type == EvidenceType.FRAMEWORK_EXAMPLE and not self.framework_example_id:
+            raise ValidationError({"framework_example": "Choose the example of evidence from the framework"})
+
+    @property
+    def type_label(self) -> str:
+        if self.evidence_type == EvidenceType.FRAMEWORK_EXAMPLE and self.framework_example_id:
+            return self.framework_example.text
+        return self.get_evidence_type_display()
+
+    @property
+    def beneficiary_labels(self) -> list[str]:
+        labels = dict(Beneficiary.choices)
+        return [labels[value] for value in self.beneficiaries if value in labels]
+
+
+class EvidenceCapabilityLink(models.Model):
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="capability_links")
+    capability = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="evidence_links")
+    justification = models.CharField("what this shows", max_length=JUSTIFICATION_MAX_LENGTH, blank=True)
+
+    class Meta:
+        ordering = ["capability__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "capability"], name="evidence_capability_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence.title} → capability {self.capability.number}"
+
+
+class EvidenceImpactLink(models.Model):
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="impact_links")
+    impact_statement = models.ForeignKey(ImpactStatement, on_delete=models.PROTECT, related_name="evidence_links")
+    justification = models.CharField("what this shows", max_length=JUSTIFICATION_MAX_LENGTH, blank=True)
+
+    class Meta:
+        ordering = ["impact_statement__pillar__order", "impact_statement__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "impact_statement"], name="evidence_impact_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence.title} → {self.impact_statement.text[:40]}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    # The stored name is random: the original name is only ever shown, never
+    # used on disk, so it cannot traverse paths or collide.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{uuid.uuid4().hex}{suffix}"
+
+
+class AttachmentFields(models.Model):
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(max_length=150)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class EvidenceAttachment(AttachmentFields):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "original_name"]
+        constraints = [
+            models.UniqueConstraint("evidence", Lower("original_name"), name="attachment_name_unique_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class PendingUpload(AttachmentFields):
+    """A file that passed its checks on a form that failed for another reason.
+    Kept so the person does not have to choose it again; attached when the
+    form is saved, or removed after a day."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AssessmentEvidence(models.Model):
+    """Evidence included in an assessment."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence_links")
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="assessment_links")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "evidence"], name="assessment_evidence_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence.title} in {self.assessment.title}"

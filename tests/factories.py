@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 
 from accounts.models import AppraiserAssignment, Membership, Organisation, Profession, Role, User
@@ -116,3 +118,52 @@ class EvidenceExampleFactory(factory.django.DjangoModelFactory):
     impact_statement = factory.SubFactory(ImpactStatementFactory)
     order = factory.Sequence(lambda n: n + 1)
     text = "An example of evidence."
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    """An assessment started through the service, so it has a rating row for
+    every capability. Needs the framework loaded."""
+
+    class Meta:
+        model = "portfolios.Assessment"
+
+    practitioner = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Self-assessment {n}")
+    period_start = datetime.date(2026, 4, 1)
+    period_end = datetime.date(2027, 3, 31)
+
+    @classmethod
+    def _create(cls, model_class, *args, status=None, **kwargs):
+        from portfolios import services
+
+        assessment = services.start_assessment(**kwargs)
+        if status:
+            model_class.objects.filter(pk=assessment.pk).update(status=status)
+            assessment.refresh_from_db()
+        return assessment
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portfolios.EvidenceItem"
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Evidence item {n}")
+    evidence_type = "reflective_account"
+    activity_date = datetime.date(2026, 5, 1)
+    description = "What I did."
+
+    @factory.post_generation
+    def capabilities(obj, create, extracted, **kwargs):
+        from capability.models import Capability
+        from portfolios.models import EvidenceCapabilityLink
+
+        if not create:
+            return
+        capabilities = extracted
+        if capabilities is None:
+            capabilities = list(Capability.objects.filter(number=1)[:1])
+        EvidenceCapabilityLink.objects.bulk_create(
+            EvidenceCapabilityLink(evidence=obj, capability=c) for c in capabilities
+        )

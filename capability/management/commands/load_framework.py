@@ -1,10 +1,42 @@
-from django.core.management import BaseCommand, call_command
+import csv
+from pathlib import Path
 
-FRAMEWORK_FIXTURES = ["consultant_framework", "consultant_impact"]
+from django.conf import settings
+from django.core.management import BaseCommand, CommandError, call_command
+from django.db import transaction
+
+from capability.models import CapabilityElement, Framework, TransitionPoint
+
+CONSULTANT_FRAMEWORK = "consultant-level-practice"
+FRAMEWORK_FIXTURES = ["consultant_framework", "consultant_impact", "consultant_rating_scale"]
+# From the Centre for Advancing Practice's consultant-level self-assessment
+# guidance; a copy of ../shared/data/transition_points.csv kept in the repo so
+# a clone is complete on its own.
+TRANSITION_POINTS_CSV = Path(settings.BASE_DIR) / "fixtures" / "consultant_transition_points.csv"
 
 
 class Command(BaseCommand):
     help = "Load (or reload) the consultant-level practice framework. Safe to run repeatedly."
 
     def handle(self, *args, **options):
-        call_command("loaddata", *FRAMEWORK_FIXTURES, verbosity=options["verbosity"])
+        with transaction.atomic():
+            call_command("loaddata", *FRAMEWORK_FIXTURES, verbosity=options["verbosity"])
+            updated = load_transition_points(Framework.objects.get(slug=CONSULTANT_FRAMEWORK), TRANSITION_POINTS_CSV)
+        if options["verbosity"]:
+            self.stdout.write(f"Set the transition point of {updated} elements.")
+
+
+def load_transition_points(framework: Framework, path: Path) -> int:
+    """Set each element's transition point from a CSV of element,transition_point."""
+    elements = {e.number: e for e in CapabilityElement.objects.filter(capability__framework=framework)}
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        number, point = row["element"].strip(), row["transition_point"].strip()
+        if number not in elements:
+            raise CommandError(f"{path.name}: element {number} is not in {framework}")
+        if point not in TransitionPoint.values:
+            raise CommandError(f"{path.name}: {point!r} for element {number} is not a known transition point")
+        elements[number].transition_point = point
+    CapabilityElement.objects.bulk_update(elements.values(), ["transition_point"])
+    return len(rows)

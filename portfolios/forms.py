@@ -1,0 +1,90 @@
+"""Forms for assessments. Evidence forms are in evidence_forms.py."""
+
+from django import forms
+
+from config.forms import NHSDateField, NHSFormMixin
+from portfolios.models import REFLECTION_MAX_LENGTH
+
+NOT_YET_RATED = ""
+
+
+class StartAssessmentForm(NHSFormMixin, forms.Form):
+    title = forms.CharField(
+        label="Title",
+        max_length=150,
+        help_text="For example, Annual self-assessment 2026 to 2027",
+        error_messages={"required": "Enter a title for the assessment"},
+    )
+    period_start = NHSDateField(
+        label="Start of the period", help_text="For example, 1 4 2026",
+        error_messages={"required": "Enter the start of the period"},
+    )
+    period_end = NHSDateField(
+        label="End of the period", help_text="For example, 31 3 2027",
+        error_messages={"required": "Enter the end of the period"},
+    )
+
+    def __init__(self, *args, previous=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.previous = previous
+        if previous is not None:
+            self.fields["copy_forward"] = forms.BooleanField(
+                label=f"Copy ratings, reflections and evidence from “{previous.title}”",
+                help_text="You can change anything you copy.",
+                required=False,
+                initial=True,
+            )
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError("Enter a title for the assessment")
+        return title
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The end of the period must be the same as or after the start")
+        return cleaned
+
+
+class CapabilityRatingForm(NHSFormMixin, forms.Form):
+    """One capability on a pillar page. Prefixed with the capability number so
+    a page can hold several; the rating is the level's value on the scale."""
+
+    rating = forms.TypedChoiceField(
+        coerce=str, required=False, widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose a rating from the scale"},
+    )
+    reflection = forms.CharField(
+        label="Your reflection",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=REFLECTION_MAX_LENGTH,
+        required=False,
+        help_text="What you do at this level, with examples. Leave a blank line between paragraphs.",
+        error_messages={"max_length": f"Reflection must be {REFLECTION_MAX_LENGTH:,} characters or fewer"},
+    )
+    development_priority = forms.BooleanField(label="Make this a development priority", required=False)
+    evidence = forms.MultipleChoiceField(
+        label="Evidence included in this assessment",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose evidence from your own portfolio"},
+    )
+
+    def __init__(self, *args, capability, levels, evidence_items, **kwargs):
+        super().__init__(*args, prefix=f"c{capability.number}", **kwargs)
+        self.capability = capability
+        self.fields["rating"].label = f"Your rating for capability {capability.number}"
+        self.fields["rating"].choices = [
+            *((str(level.value), f"{level.value} {level.label}") for level in levels),
+            (NOT_YET_RATED, "Not yet rated"),
+        ]
+        self.levels_by_value = {str(level.value): level for level in levels}
+        self.evidence_items = evidence_items
+        self.fields["evidence"].choices = [(str(item.pk), item.title) for item in evidence_items]
+
+    def level_id(self) -> int | None:
+        value = self.cleaned_data.get("rating")
+        return self.levels_by_value[value].pk if value else None

@@ -1,0 +1,167 @@
+"""Read-side helpers for portfolio pages: each view family builds its
+queries here, in one place, so their counts stay fixed whatever the size of
+the portfolio."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from capability.models import Capability, CapabilityElement, ElementBullet, Pillar, TransitionPoint
+from portfolios.models import Assessment, CapabilityRating, EvidenceItem
+
+# The national ePortfolio route's guidance: a gentle indicator, not a rule.
+GUIDE_PER_CAPABILITY = (1, 2)
+GUIDE_PER_PILLAR = (4, 6)
+EXPECTED_LEVEL = 3
+
+
+def assessments_for_pages(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    return queryset.select_related("framework", "rating_scale", "practitioner")
+
+
+def assessment_list(user) -> list[Assessment]:
+    """The practitioner's assessments with progress counts, in one query."""
+    return list(
+        Assessment.objects.for_practitioner(user)
+        .latest_first()
+        .annotate(
+            rated_count=Count("ratings", filter=Q(ratings__level__isnull=False), distinct=True),
+            capability_count=Count("ratings", distinct=True),
+        )
+    )
+
+
+def stage_rank(user) -> int | None:
+    return TransitionPoint.rank(user.career_stage) if user.career_stage else None
+
+
+def mark_expected(elements, rank: int | None) -> None:
+    """Tag elements expected now (at or before the practitioner's career
+    stage) or later. Elements without a transition point get neither."""
+    for element in elements:
+        element_rank = TransitionPoint.rank(element.transition_point) if element.transition_point else None
+        element.expected_now = rank is not None and element_rank is not None and element_rank <= rank
+        element.expected_later = rank is not None and element_rank is not None and element_rank > rank
+
+
+def capabilities_with_elements(queryset: QuerySet[Capability]) -> QuerySet[Capability]:
+    return queryset.prefetch_related(
+        Prefetch(
+            "elements",
+            queryset=CapabilityElement.objects.order_by("order").prefetch_related(
+                Prefetch("bullets", queryset=ElementBullet.objects.order_by("order"))
+            ),
+        )
+    )
+
+
+def evidence_by_capability(owner, capability_ids) -> dict[int, list[EvidenceItem]]:
+    """The owner's evidence mapped to each of these capabilities, in one query."""
+    items = defaultdict(list)
+    rows = (
+        EvidenceItem.objects.for_owner(owner)
+        .filter(capability_links__capability_id__in=capability_ids)
+        .values_list("capability_links__capability_id", "pk", "title", "activity_date")
+        .order_by("-activity_date", "title")
+    )
+    for capability_id, pk, title, activity_date in rows:
+        items[capability_id].append(EvidenceItem(pk=pk, title=title, activity_date=activity_date))
+    return items
+
+
+@dataclass
+class CapabilityRow:
+    capability: Capability
+    rating: CapabilityRating
+    evidence: list = field(default_factory=list)
+    expected_now: bool = False
+
+    @property
+    def level_value(self) -> int | None:
+        return self.rating.level.value if self.rating.level_id else None
+
+    @property
+    def below_expected(self) -> bool:
+        return self.expected_now and (self.level_value is None or self.level_value < EXPECTED_LEVEL)
+
+    @property
+    def is_gap(self) -> bool:
+        return not self.evidence or self.below_expected
+
+    @property
+    def evidence_guide(self) -> str:
+        low, high = GUIDE_PER_CAPABILITY
+        count = len(self.evidence)
+        if count < low:
+            return "below"
+        return "within" if count <= high else "above"
+
+
+@dataclass
+class PillarRows:
+    pillar: Pillar
+    rows: list[CapabilityRow]
+
+    @property
+    def evidence_count(self) -> int:
+        """Distinct items across the pillar's capabilities."""
+        return len({item.pk for row in self.rows for item in row.evidence})
+
+    @property
+    def rated_values(self) -> list[int]:
+        return [row.level_value for row in self.rows if row.level_value is not None]
+
+    @property
+    def average(self) -> float | None:
+        values = self.rated_values
+        return round(sum(values) / len(values), 1) if values else None
+
+    @property
+    def evidence_guide(self) -> str:
+        low, high = GUIDE_PER_PILLAR
+        if self.evidence_count < low:
+            return "below"
+        return "within" if self.evidence_count <= high else "above"
+
+
+def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
+    """Every capability of the assessment grouped by pillar, with its rating,
+    the evidence included in the assessment that is mapped to it, and whether
+    it is expected now at the practitioner's career stage. A capability is
+    expected now when any of its elements is. Five queries."""
+    ratings = {
+        r.capability_id: r
+        for r in assessment.ratings.select_related("capability", "level").order_by("capability__number")
+    }
+    included = (
+        EvidenceItem.objects.filter(assessment_links__assessment=assessment)
+        .prefetch_related("capability_links")
+        .order_by("-activity_date", "title")
+    )
+    evidence = defaultdict(list)
+    for item in included:
+        for link in item.capability_links.all():
+            evidence[link.capability_id].append(item)
+    rank = stage_rank(assessment.practitioner)
+    expected_capabilities = set()
+    if rank is not None:
+        for element in CapabilityElement.objects.filter(capability__framework=assessment.framework).exclude(
+            transition_point=""
+        ).values("capability_id", "transition_point"):
+            if TransitionPoint.rank(element["transition_point"]) <= rank:
+                expected_capabilities.add(element["capability_id"])
+    pillars = []
+    for pillar in assessment.framework.pillars.order_by("order"):
+        rows = [
+            CapabilityRow(
+                capability=rating.capability,
+                rating=rating,
+                evidence=evidence.get(capability_id, []),
+                expected_now=capability_id in expected_capabilities,
+            )
+            for capability_id, rating in ratings.items()
+            if rating.capability.pillar_id == pillar.pk
+        ]
+        pillars.append(PillarRows(pillar=pillar, rows=rows))
+    return pillars

@@ -1,0 +1,203 @@
+"""Business rules for assessments and evidence. Views parse input, call one
+of these, and render; each runs in one transaction."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from capability.models import Capability, Framework, RatingScale
+from portfolios.models import (
+    Assessment,
+    AssessmentEvidence,
+    AssessmentStatus,
+    CapabilityRating,
+    EvidenceItem,
+)
+
+
+class StaleVersion(Exception):
+    """The assessment changed after the page being saved was loaded."""
+
+    def __init__(self, current_version: int):
+        super().__init__(f"assessment is now at version {current_version}")
+        self.current_version = current_version
+
+
+class NotEditable(Exception):
+    """The assessment is no longer a draft."""
+
+
+@dataclass
+class RatingInput:
+    capability_id: int
+    level_id: int | None
+    reflection: str
+    development_priority: bool
+    evidence_ids: set
+
+
+def previous_assessment(practitioner) -> Assessment | None:
+    return Assessment.objects.for_practitioner(practitioner).latest_first().first()
+
+
+@transaction.atomic
+def start_assessment(
+    *,
+    practitioner,
+    title: str,
+    period_start: date,
+    period_end: date,
+    copy_from: Assessment | None = None,
+    framework: Framework | None = None,
+) -> Assessment:
+    """Start an assessment on the current framework edition and its default
+    scale, with every capability unrated, or copied forward from an earlier
+    assessment of the same practitioner on the same edition."""
+    framework = framework or Framework.objects.current().get()
+    scale = RatingScale.objects.get(framework=framework, is_default=True)
+    if copy_from is not None and copy_from.practitioner_id != practitioner.pk:
+        raise PermissionDenied("Only your own assessments can be copied")
+    membership = (
+        Membership.objects.active().filter(user=practitioner, role=Role.PRACTITIONER).order_by("created_at").first()
+    )
+    assessment = Assessment(
+        practitioner=practitioner,
+        organisation=membership.organisation if membership else None,
+        framework=framework,
+        rating_scale=scale,
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        copied_from=copy_from,
+    )
+    assessment.full_clean()
+    assessment.save()
+
+    previous = {}
+    copy_levels = False
+    if copy_from is not None and copy_from.framework_id == framework.pk:
+        previous = {r.capability_id: r for r in copy_from.ratings.all()}
+        copy_levels = copy_from.rating_scale_id == scale.pk
+    CapabilityRating.objects.bulk_create(
+        CapabilityRating(
+            assessment=assessment,
+            capability=capability,
+            level_id=previous[capability.pk].level_id if copy_levels and capability.pk in previous else None,
+            reflection=previous[capability.pk].reflection if capability.pk in previous else "",
+            development_priority=previous[capability.pk].development_priority if capability.pk in previous else False,
+        )
+        for capability in Capability.objects.filter(framework=framework)
+    )
+    if copy_from is not None:
+        AssessmentEvidence.objects.bulk_create(
+            AssessmentEvidence(assessment=assessment, evidence_id=evidence_id)
+            for evidence_id in copy_from.evidence_links.values_list("evidence_id", flat=True)
+        )
+    return assessment
+
+
+def _claim_version(assessment: Assessment, expected_version: int) -> None:
+    """Move the assessment to its next version, or fail if someone else
+    already did. The conditional UPDATE makes two concurrent saves of the same
+    version impossible: only one matches."""
+    updated = Assessment.objects.filter(
+        pk=assessment.pk, version=expected_version, status=AssessmentStatus.DRAFT
+    ).update(version=F("version") + 1, updated_at=timezone.now())
+    if not updated:
+        current = Assessment.objects.filter(pk=assessment.pk).values_list("version", "status").first()
+        if current and current[1] != AssessmentStatus.DRAFT:
+            raise NotEditable()
+        raise StaleVersion(current[0] if current else expected_version)
+    assessment.version = expected_version + 1
+
+
+@transaction.atomic
+def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list[RatingInput]) -> Assessment:
+    """Save the ratings, reflections, priorities and evidence choices of some
+    capabilities of a draft assessment."""
+    if not assessment.is_editable:
+        raise NotEditable()
+    _claim_version(assessment, expected_version)
+    by_capability = {r.capability_id: r for r in assessment.ratings.filter(
+        capability_id__in=[r.capability_id for r in ratings])}
+    valid_levels = set(assessment.rating_scale.levels.values_list("pk", flat=True))
+    owned = set(EvidenceItem.objects.for_owner(assessment.practitioner).values_list("pk", flat=True))
+    to_update = []
+    for item in ratings:
+        rating = by_capability.get(item.capability_id)
+        if rating is None:
+            raise ValidationError("That capability is not part of this assessment")
+        if item.level_id is not None and item.level_id not in valid_levels:
+            raise ValidationError("Choose a rating from the scale")
+        if not item.evidence_ids <= owned:
+            raise ValidationError("Evidence can only be chosen from your own portfolio")
+        rating.level_id = item.level_id
+        rating.reflection = item.reflection
+        rating.development_priority = item.development_priority
+        rating.updated_at = timezone.now()  # bulk_update skips auto_now
+        to_update.append(rating)
+    CapabilityRating.objects.bulk_update(to_update, ["level", "reflection", "development_priority", "updated_at"])
+
+    # Evidence shown on a capability is evidence mapped to it and included
+    # in the assessment; unticking it there removes it from the assessment
+    # only if no other capability on the page still has it ticked.
+    shown = set(
+        EvidenceItem.objects.for_owner(assessment.practitioner)
+        .filter(capability_links__capability_id__in=by_capability.keys())
+        .values_list("pk", flat=True)
+    )
+    chosen = set().union(*(item.evidence_ids for item in ratings)) if ratings else set()
+    included = set(assessment.evidence_links.values_list("evidence_id", flat=True))
+    AssessmentEvidence.objects.bulk_create(
+        AssessmentEvidence(assessment=assessment, evidence_id=e) for e in chosen - included
+    )
+    assessment.evidence_links.filter(evidence_id__in=(shown & included) - chosen).delete()
+    return assessment
+
+
+def unrated_capabilities(assessment: Assessment) -> list[Capability]:
+    return [
+        r.capability
+        for r in assessment.ratings.filter(level__isnull=True).select_related("capability").order_by(
+            "capability__number"
+        )
+    ]
+
+
+@transaction.atomic
+def submit_assessment(*, assessment: Assessment, expected_version: int) -> Assessment:
+    """Submit a draft in which every capability is rated. After this the
+    practitioner can no longer change it."""
+    if not assessment.is_editable:
+        raise NotEditable()
+    missing = unrated_capabilities(assessment)
+    if missing:
+        raise ValidationError(
+            [f"Rate capability {c.number} before you submit" for c in missing], code="unrated"
+        )
+    _claim_version(assessment, expected_version)
+    Assessment.objects.filter(pk=assessment.pk).update(
+        status=AssessmentStatus.SUBMITTED, submitted_at=timezone.now()
+    )
+    assessment.refresh_from_db()
+    return assessment
+
+
+@transaction.atomic
+def include_evidence_in_drafts(*, evidence: EvidenceItem) -> None:
+    """New evidence goes into the owner's draft assessments, where it will be
+    shown under the capabilities it is mapped to."""
+    drafts = Assessment.objects.for_practitioner(evidence.owner).drafts().values_list("pk", flat=True)
+    existing = set(
+        AssessmentEvidence.objects.filter(evidence=evidence, assessment_id__in=drafts).values_list(
+            "assessment_id", flat=True
+        )
+    )
+    AssessmentEvidence.objects.bulk_create(
+        AssessmentEvidence(assessment_id=pk, evidence=evidence) for pk in drafts if pk not in existing
+    )

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from portfolios import evidence_views
+from portfolios.views import assessments
+
+app_name = "portfolios"
+
+urlpatterns = [
+    path("assessments/new/", assessments.start, name="assessment_start"),
+    path("assessments/<uuid:pk>/", assessments.summary, name="assessment_summary"),
+    path("assessments/<uuid:pk>/pillars/<slug:pillar_slug>/", assessments.pillar_page, name="assessment_pillar"),
+    path("assessments/<uuid:pk>/gaps/", assessments.gaps, name="assessment_gaps"),
+    path("assessments/<uuid:pk>/submit/", assessments.submit, name="assessment_submit"),
+    path("evidence/", evidence_views.evidence_list, name="evidence_list"),
+    path("evidence/new/", evidence_views.evidence_create, name="evidence_create"),
+    path("evidence/<uuid:pk>/", evidence_views.evidence_detail, name="evidence_detail"),
+    path("evidence/<uuid:pk>/edit/", evidence_views.evidence_edit, name="evidence_edit"),
+    path("evidence/<uuid:pk>/delete/", evidence_views.evidence_delete, name="evidence_delete"),
+    path("evidence/<uuid:pk>/files/<uuid:file_pk>/", evidence_views.attachment_download, name="attachment_download"),
+]

@@ -1,0 +1,254 @@
+"""Assessment pages for the practitioner: start, rate by pillar, summary,
+gap view, submit."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from capability.models import Capability, Pillar
+from portfolios import access, services
+from portfolios.charts import assessment_charts
+from portfolios.forms import CapabilityRatingForm, StartAssessmentForm
+from portfolios.queries import (
+    GUIDE_PER_CAPABILITY,
+    GUIDE_PER_PILLAR,
+    assessment_matrix,
+    assessments_for_pages,
+    capabilities_with_elements,
+    evidence_by_capability,
+    mark_expected,
+    stage_rank,
+)
+
+CONFLICT_MESSAGE = (
+    "This assessment was changed in another tab or window after you opened this page, so your changes "
+    "have not been saved. Your changes are shown below: check them against the saved assessment, then save again."
+)
+
+
+def _assessment(request, pk):
+    return access.get_assessment(request.user, pk, assessments_for_pages(access.visible_assessments(request.user)))
+
+
+def _assessment_to_change(request, pk):
+    return access.get_assessment_to_change(
+        request.user, pk, assessments_for_pages(access.visible_assessments(request.user))
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def start(request):
+    previous = services.previous_assessment(request.user)
+    form = StartAssessmentForm(request.POST or None, previous=previous)
+    if request.method == "POST" and form.is_valid():
+        assessment = services.start_assessment(
+            practitioner=request.user,
+            title=form.cleaned_data["title"],
+            period_start=form.cleaned_data["period_start"],
+            period_end=form.cleaned_data["period_end"],
+            copy_from=previous if form.cleaned_data.get("copy_forward") else None,
+        )
+        messages.success(request, "Assessment started")
+        first_pillar = assessment.framework.pillars.order_by("order").first()
+        return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=first_pillar.slug)
+    return render(request, "portfolios/assessment_start.html", {"form": form})
+
+
+def summary(request, pk):
+    assessment = _assessment(request, pk)
+    matrix = assessment_matrix(assessment)
+    levels = list(assessment.rating_scale.levels.all())
+    rated = sum(len(p.rated_values) for p in matrix)
+    total = sum(len(p.rows) for p in matrix)
+    return render(
+        request,
+        "portfolios/assessment_summary.html",
+        {
+            "assessment": assessment,
+            "matrix": matrix,
+            "levels": levels,
+            "rated_count": rated,
+            "capability_count": total,
+            "charts": assessment_charts(matrix, levels),
+            "submit_errors": None,
+        },
+    )
+
+
+@require_POST
+def submit(request, pk):
+    assessment = _assessment_to_change(request, pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.submit_assessment(assessment=assessment, expected_version=version)
+    except services.NotEditable:
+        messages.error(request, "This assessment has already been submitted")
+        return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    except services.StaleVersion:
+        messages.error(request, "This assessment changed after you opened the page. Check it, then submit again.")
+        return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    except ValidationError:
+        matrix = assessment_matrix(assessment)
+        levels = list(assessment.rating_scale.levels.all())
+        unrated = [(p.pillar, row.capability) for p in matrix for row in p.rows if row.level_value is None]
+        return render(
+            request,
+            "portfolios/assessment_summary.html",
+            {
+                "assessment": assessment,
+                "matrix": matrix,
+                "levels": levels,
+                "rated_count": sum(len(p.rated_values) for p in matrix),
+                "capability_count": sum(len(p.rows) for p in matrix),
+                "charts": assessment_charts(matrix, levels),
+                "submit_errors": unrated,
+                "has_errors": True,
+            },
+        )
+    messages.success(request, "Assessment submitted. You can no longer change it.")
+    return redirect("portfolios:assessment_summary", pk=assessment.pk)
+
+
+def gaps(request, pk):
+    assessment = _assessment(request, pk)
+    matrix = assessment_matrix(assessment)
+    return render(
+        request,
+        "portfolios/assessment_gaps.html",
+        {
+            "assessment": assessment,
+            "matrix": matrix,
+            "guide_per_capability": GUIDE_PER_CAPABILITY,
+            "guide_per_pillar": GUIDE_PER_PILLAR,
+            "career_stage_set": bool(assessment.practitioner.career_stage),
+        },
+    )
+
+
+def _pillar_forms(request, assessment, pillar, data=None):
+    capabilities = list(
+        capabilities_with_elements(Capability.objects.filter(pillar=pillar).order_by("number"))
+    )
+    ratings = {
+        r.capability_id: r
+        for r in assessment.ratings.filter(capability__in=capabilities).select_related("level")
+    }
+    levels = list(assessment.rating_scale.levels.order_by("value"))
+    evidence = evidence_by_capability(assessment.practitioner, [c.pk for c in capabilities])
+    included = set(assessment.evidence_links.values_list("evidence_id", flat=True))
+    rank = stage_rank(assessment.practitioner)
+    forms = []
+    for capability in capabilities:
+        mark_expected(capability.elements.all(), rank)
+        rating = ratings[capability.pk]
+        items = evidence.get(capability.pk, [])
+        form = CapabilityRatingForm(
+            data,
+            capability=capability,
+            levels=levels,
+            evidence_items=items,
+            initial={
+                "rating": str(rating.level.value) if rating.level_id else "",
+                "reflection": rating.reflection,
+                "development_priority": rating.development_priority,
+                "evidence": [str(item.pk) for item in items if item.pk in included],
+            },
+        )
+        if not items:
+            del form.fields["evidence"]
+        if not assessment.is_editable:
+            for field in form.fields.values():
+                field.disabled = True
+        forms.append(form)
+    return forms, levels
+
+
+@require_http_methods(["GET", "POST"])
+def pillar_page(request, pk, pillar_slug):
+    assessment = _assessment(request, pk)
+    pillars = list(assessment.framework.pillars.order_by("order"))
+    pillar = next((p for p in pillars if p.slug == pillar_slug), None)
+    if pillar is None:
+        raise Http404("No such pillar")
+    index = pillars.index(pillar)
+    next_pillar = pillars[index + 1] if index + 1 < len(pillars) else None
+
+    version = assessment.version
+    conflict = False
+    if request.method == "POST":
+        assessment = _assessment_to_change(request, pk)
+        if not assessment.is_editable:
+            messages.error(request, "This assessment has been submitted, so it can no longer be changed")
+            return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=pillar.slug)
+        forms, levels = _pillar_forms(request, assessment, pillar, request.POST)
+        if all(form.is_valid() for form in forms):
+            try:
+                posted_version = int(request.POST.get("version", ""))
+            except ValueError:
+                posted_version = -1
+            try:
+                services.save_ratings(
+                    assessment=assessment,
+                    expected_version=posted_version,
+                    ratings=[
+                        services.RatingInput(
+                            capability_id=form.capability.pk,
+                            level_id=form.level_id(),
+                            reflection=form.cleaned_data["reflection"],
+                            development_priority=form.cleaned_data["development_priority"],
+                            evidence_ids={
+                                item.pk for item in form.evidence_items
+                                if str(item.pk) in form.cleaned_data.get("evidence", [])
+                            },
+                        )
+                        for form in forms
+                    ],
+                )
+            except services.StaleVersion as stale:
+                conflict = True
+                version = stale.current_version
+            except services.NotEditable:
+                messages.error(request, "This assessment has been submitted, so it can no longer be changed")
+                return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=pillar.slug)
+            else:
+                if "save_draft" in request.POST or next_pillar is None:
+                    messages.success(request, f"{pillar.name} saved")
+                if "save_draft" in request.POST:
+                    return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=pillar.slug)
+                if next_pillar is not None:
+                    return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=next_pillar.slug)
+                return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    else:
+        forms, levels = _pillar_forms(request, assessment, pillar)
+
+    errors = [
+        (f"#id_{form.prefix}-{name}" + ("_0" if name in ("rating", "evidence") else ""), message)
+        for form in forms
+        for name, field_errors in form.errors.items()
+        for message in field_errors
+    ]
+    return render(
+        request,
+        "portfolios/assessment_pillar.html",
+        {
+            "assessment": assessment,
+            "pillar": pillar,
+            "pillars": pillars,
+            "next_pillar": next_pillar,
+            "forms": forms,
+            "levels": levels,
+            "version": version,
+            "conflict": conflict,
+            "page_errors": errors,
+            "has_errors": bool(errors) or conflict,
+            "career_stage_set": bool(assessment.practitioner.career_stage),
+        },
+        status=409 if conflict else 200,
+    )

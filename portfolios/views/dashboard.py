@@ -1,0 +1,17 @@
+from django.shortcuts import render
+
+from accounts.models import Membership, Role
+from portfolios.models import EvidenceItem
+from portfolios.queries import assessment_list
+
+
+def dashboard(request):
+    """The signed-in home page: a practitioner's assessments and portfolio,
+    and for everyone the roles they hold."""
+    memberships = list(Membership.objects.active().filter(user=request.user).select_related("organisation"))
+    is_practitioner = any(m.role == Role.PRACTITIONER for m in memberships)
+    context = {"memberships": memberships, "is_practitioner": is_practitioner}
+    if is_practitioner:
+        context["assessments"] = assessment_list(request.user)
+        context["evidence_count"] = EvidenceItem.objects.for_owner(request.user).count()
+    return render(request, "portfolios/dashboard.html", context)

@@ -1,0 +1,12 @@
+// Starts NHS.UK frontend. Loaded as a module from base.html, so that no page
+// needs an inline script and the content security policy can forbid them.
+//
+// The design system's page template sets two classes on <body> from an inline
+// script: js-enabled, and nhsuk-frontend-supported when the browser runs ES
+// modules. Only browsers that run modules run this file, so both classes are
+// set here instead. Its components (and initAll) do nothing until
+// nhsuk-frontend-supported is present, so it must come first.
+import { initAll } from "../nhsuk/nhsuk-frontend.min.js";
+
+document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
+initAll();
