@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 ROW_HEIGHT = 22
 BAR_HEIGHT = 14
-LABEL_WIDTH = 190
-PLOT_WIDTH = 360
+LABEL_WIDTH = 330
+PLOT_WIDTH = 400
 GROUP_GAP = 26
 TOP = 34
 # Design-system colours that stay distinct for colour-blind readers and in

@@ -77,6 +77,7 @@ class CapabilityRatingForm(NHSFormMixin, forms.Form):
         super().__init__(*args, prefix=f"c{capability.number}", **kwargs)
         self.capability = capability
         self.fields["rating"].label = f"Your rating for capability {capability.number}"
+        self.fields["evidence"].label = f"Evidence for capability {capability.number} included in this assessment"
         self.fields["rating"].choices = [
             *((str(level.value), f"{level.value} {level.label}") for level in levels),
             (NOT_YET_RATED, "Not yet rated"),

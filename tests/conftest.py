@@ -5,6 +5,18 @@ from accounts.models import Role
 from tests.factories import AssignmentFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Uploaded files go to a fresh folder per test, never to var/private."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
+    }
+    settings.PRIVATE_STORAGE_ROOT = location
+    return location
+
+
 @pytest.fixture
 def framework(db):
     """The consultant-level framework, loaded from the project's fixtures."""

@@ -1,11 +1,11 @@
 import json
 
-from django.core.management import BaseCommand
+from django.core.management import BaseCommand, call_command
 from django.db import transaction
 
 from accounts import services
 from accounts.demo import DEMO_ORGANISATIONS, DEMO_PASSWORD
-from accounts.models import Organisation
+from accounts.models import Organisation, Role
 
 
 class Command(BaseCommand):
@@ -25,7 +25,13 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def seed(self) -> list[dict]:
+        from capability.models import Framework
+        from portfolios.demo import seed_portfolio
+
+        if not Framework.objects.current().exists():
+            call_command("load_framework", verbosity=0)
         accounts = []
+        practitioner_index = 0
         for demo_org in DEMO_ORGANISATIONS:
             organisation, _ = Organisation.objects.update_or_create(
                 ods_code=demo_org.ods_code, defaults={"name": demo_org.name}
@@ -48,6 +54,10 @@ class Command(BaseCommand):
                     services.assign_appraiser(
                         organisation=organisation, practitioner=users[person.email], appraiser=users[appraiser_email]
                     )
+            for person in demo_org.people:
+                if Role.PRACTITIONER in person.roles:
+                    seed_portfolio(users[person.email], index=practitioner_index)
+                    practitioner_index += 1
             for person in demo_org.people:
                 account = {
                     "email": person.email,

@@ -1,0 +1,43 @@
+import json
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+
+from portfolios import files
+from portfolios.models import Assessment, AssessmentStatus, EvidenceAttachment, EvidenceItem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_gives_every_practitioner_a_portfolio_and_an_assessment(framework, private_storage, capsys):
+    call_command("seed_demo", "--json")
+    accounts = json.loads(capsys.readouterr().out)
+    practitioners = [a["email"] for a in accounts if "practitioner" in a["roles"]]
+    for email in practitioners:
+        count = EvidenceItem.objects.filter(owner__email=email).count()
+        assert 10 <= count <= 30, (email, count)
+        assert Assessment.objects.filter(practitioner__email=email).count() == 1
+        assert all(item.capability_links.exists() for item in EvidenceItem.objects.filter(owner__email=email))
+    statuses = set(Assessment.objects.values_list("status", flat=True))
+    assert statuses == {AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED}
+    for assessment in Assessment.objects.filter(status=AssessmentStatus.SUBMITTED):
+        assert not assessment.ratings.filter(level__isnull=True).exists()
+
+    # Running again adds nothing.
+    before = (EvidenceItem.objects.count(), EvidenceAttachment.objects.count(), Assessment.objects.count())
+    call_command("seed_demo", verbosity=0)
+    assert (EvidenceItem.objects.count(), EvidenceAttachment.objects.count(), Assessment.objects.count()) == before
+
+
+def test_demo_attachments_pass_the_upload_checks(framework, private_storage):
+    call_command("seed_demo", verbosity=0)
+    attachments = list(EvidenceAttachment.objects.all()[:20])
+    assert attachments
+    for attachment in attachments:
+        with default_storage.open(attachment.file.name) as handle:
+            handle.name = attachment.original_name
+            handle.size = attachment.size
+            name, kind = files.check_upload(handle)
+        assert kind.content_type == attachment.content_type
+        assert attachment.file.name != attachment.original_name
