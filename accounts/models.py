@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class Profession(models.TextChoices):
@@ -146,6 +147,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=30, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     objects = MembershipQuerySet.as_manager()
 
@@ -175,6 +177,7 @@ class AppraiserAssignment(models.Model):
     practitioner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="appraiser_assignments")
     appraiser = models.ForeignKey(User, on_delete=models.PROTECT, related_name="practitioner_assignments")
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     objects = AppraiserAssignmentQuerySet.as_manager()
 

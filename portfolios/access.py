@@ -1,34 +1,85 @@
 """Who may see or change what in portfolios: the one place that decides.
 
-Every view and file download looks objects up through these functions. A
-person who may not see an object gets 404, never a hint that it exists; a
-person who may see it but not change it gets 403 (PermissionDenied).
+Every view and file download looks objects up through these functions.
 
-Today only the practitioner who owns a portfolio can see it. Appraisers and
-organisation admins are added here, and only here, when review arrives.
+Who sees a practitioner's portfolio (assessments and evidence):
+- the practitioner;
+- appraisers assigned to them, while the appraiser's role is active;
+- organisation admins of an organisation the practitioner belongs to (for
+  assessments: the organisation the assessment was started in).
+Nobody else. Someone who may not see an object gets 404, never a hint that it
+exists. Someone who may see it but not make a change gets 403.
 """
 
+from enum import Enum
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts.models import AppraiserAssignment, Membership, Role
 from portfolios.models import Assessment, EvidenceAttachment, EvidenceItem
 
 
+class Capacity(str, Enum):
+    """The capacity in which someone looks at a portfolio."""
+
+    PRACTITIONER = "practitioner"
+    APPRAISER = "appraiser"
+    ADMIN = "organisation_admin"
+
+
+def _appraisee_ids(user):
+    return AppraiserAssignment.objects.filter(
+        appraiser=user,
+        organisation__memberships__user=user,
+        organisation__memberships__role=Role.APPRAISER,
+        organisation__memberships__is_active=True,
+    ).values("practitioner_id")
+
+
+def _admin_organisation_ids(user):
+    return Membership.objects.active().filter(user=user, role=Role.ORGANISATION_ADMIN).values("organisation_id")
+
+
 def visible_assessments(user) -> QuerySet[Assessment]:
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return Assessment.objects.none()
-    return Assessment.objects.filter(practitioner=user)
+    return Assessment.objects.filter(
+        Q(practitioner=user)
+        | Q(practitioner_id__in=_appraisee_ids(user))
+        | Q(organisation_id__in=_admin_organisation_ids(user))
+    )
 
 
 def visible_evidence(user) -> QuerySet[EvidenceItem]:
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return EvidenceItem.objects.none()
-    return EvidenceItem.objects.filter(owner=user)
+    admin_member_ids = Membership.objects.filter(organisation_id__in=_admin_organisation_ids(user)).values("user_id")
+    return EvidenceItem.objects.filter(
+        Q(owner=user) | Q(owner_id__in=_appraisee_ids(user)) | Q(owner_id__in=admin_member_ids)
+    )
+
+
+def capacity(user, assessment: Assessment) -> Capacity | None:
+    """The strongest capacity in which the user may act on this assessment."""
+    if assessment.practitioner_id == user.pk:
+        return Capacity.PRACTITIONER
+    if AppraiserAssignment.objects.filter(practitioner_id=assessment.practitioner_id).filter(
+        practitioner_id__in=_appraisee_ids(user)
+    ).exists():
+        return Capacity.APPRAISER
+    if assessment.organisation_id and Membership.objects.active().filter(
+        user=user, role=Role.ORGANISATION_ADMIN, organisation_id=assessment.organisation_id
+    ).exists():
+        return Capacity.ADMIN
+    return None
 
 
 def get_assessment(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
-    queryset = visible_assessments(user) if queryset is None else queryset & visible_assessments(user)
+    queryset = visible_assessments(user) if queryset is None else queryset.filter(
+        pk__in=visible_assessments(user).values("pk")
+    )
     try:
         return queryset.get(pk=assessment_id)
     except (Assessment.DoesNotExist, ValueError):
@@ -36,14 +87,25 @@ def get_assessment(user, assessment_id, queryset: QuerySet[Assessment] | None = 
 
 
 def get_assessment_to_change(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
+    """For the practitioner's own changes (ratings, reflections, evidence, submit)."""
     assessment = get_assessment(user, assessment_id, queryset)
     if assessment.practitioner_id != user.pk:
-        raise PermissionDenied("Only the practitioner can change their assessment")
+        raise PermissionDenied("Only the practitioner can change their self-assessment")
+    return assessment
+
+
+def get_assessment_to_review(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
+    """For the appraiser's changes (ratings, comments, summary, plan, return, sign-off)."""
+    assessment = get_assessment(user, assessment_id, queryset)
+    if capacity(user, assessment) != Capacity.APPRAISER:
+        raise PermissionDenied("Only an appraiser assigned to this practitioner can review")
     return assessment
 
 
 def get_evidence(user, evidence_id, queryset: QuerySet[EvidenceItem] | None = None) -> EvidenceItem:
-    queryset = visible_evidence(user) if queryset is None else queryset & visible_evidence(user)
+    queryset = visible_evidence(user) if queryset is None else queryset.filter(
+        pk__in=visible_evidence(user).values("pk")
+    )
     try:
         return queryset.get(pk=evidence_id)
     except (EvidenceItem.DoesNotExist, ValueError):

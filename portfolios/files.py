@@ -52,6 +52,15 @@ def max_upload_size() -> int:
     return settings.EVIDENCE_MAX_FILE_SIZE
 
 
+def size_label(size: int) -> str:
+    """A size as people read it: "20MB" for a whole number of megabytes,
+    otherwise Django's filesizeformat ("1.5 KB")."""
+    megabyte = 1024 * 1024
+    if size >= megabyte and size % megabyte == 0:
+        return f"{size // megabyte}MB"
+    return filesizeformat(size)
+
+
 def clean_file_name(name: str) -> str:
     """Return the display name, or raise ValidationError if the name is not a
     plain file name."""
@@ -131,7 +140,7 @@ def check_upload(uploaded) -> tuple[str, FileKind]:
     if uploaded.size == 0:
         raise ValidationError(f"The selected file “{name}” is empty")
     if uploaded.size > max_upload_size():
-        raise ValidationError(f"The selected file “{name}” must be smaller than {filesizeformat(max_upload_size())}")
+        raise ValidationError(f"The selected file “{name}” must be smaller than {size_label(max_upload_size())}")
     uploaded.seek(0)
     head = uploaded.read(8192)
     kind = sniff(head, uploaded)
@@ -144,5 +153,9 @@ def check_upload(uploaded) -> tuple[str, FileKind]:
     return name, kind
 
 
-
-
+def describe_content_type(content_type: str) -> str:
+    """The plain name of a stored file's type, such as "Word document"."""
+    for kind in ACCEPTED_KINDS:
+        if kind.content_type == content_type:
+            return kind.label[:1].upper() + kind.label[1:]
+    return "File"

@@ -17,11 +17,21 @@ class StartAssessmentForm(NHSFormMixin, forms.Form):
     )
     period_start = NHSDateField(
         label="Start of the period", help_text="For example, 1 4 2026",
-        error_messages={"required": "Enter the start of the period"},
+        error_messages={
+            "required": "Enter the start of the period",
+            "invalid": "Start of the period must be a real date",
+            "missing": "Start of the period must include a %(parts)s",
+            "year_length": "Year of the start of the period must include 4 numbers",
+        },
     )
     period_end = NHSDateField(
         label="End of the period", help_text="For example, 31 3 2027",
-        error_messages={"required": "Enter the end of the period"},
+        error_messages={
+            "required": "Enter the end of the period",
+            "invalid": "End of the period must be a real date",
+            "missing": "End of the period must include a %(parts)s",
+            "year_length": "Year of the end of the period must include 4 numbers",
+        },
     )
 
     def __init__(self, *args, previous=None, **kwargs):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation
 from capability.models import Capability, Framework, RatingLevel, RatingScale
@@ -25,8 +26,20 @@ JUSTIFICATION_MAX_LENGTH = 200
 
 
 class AssessmentStatus(models.TextChoices):
+    """The review workflow. Allowed moves between these live in
+    portfolios/workflow.py, and only there."""
+
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    RETURNED = "returned", "Returned"
+    AWAITING_SIGN_OFF = "awaiting_sign_off", "Awaiting practitioner sign-off"
+    SIGNED_OFF = "signed_off", "Signed off"
+    LOCKED = "locked", "Locked"
+
+
+# The practitioner can change ratings, reflections and evidence only here.
+PRACTITIONER_EDITABLE = (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -34,7 +47,10 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(practitioner=user)
 
     def drafts(self):
-        return self.filter(status=AssessmentStatus.DRAFT)
+        return self.filter(status__in=PRACTITIONER_EDITABLE)
+
+    def awaiting_review(self):
+        return self.filter(status__in=[AssessmentStatus.SUBMITTED, AssessmentStatus.IN_REVIEW])
 
     def latest_first(self):
         return self.order_by("-period_end", "-created_at")
@@ -59,7 +75,14 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    appraiser_summary = models.TextField("appraiser's overall summary", blank=True, max_length=REFLECTION_MAX_LENGTH)
+    appraiser_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    appraiser_signed_at = models.DateTimeField(null=True, blank=True)
+    practitioner_signed_at = models.DateTimeField(null=True, blank=True)
     evidence = models.ManyToManyField("EvidenceItem", through="AssessmentEvidence", related_name="assessments")
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -80,7 +103,16 @@ class Assessment(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status == AssessmentStatus.DRAFT
+        """Whether the practitioner may change ratings, reflections and evidence."""
+        return self.status in PRACTITIONER_EDITABLE
+
+    @property
+    def is_under_review(self) -> bool:
+        return self.status == AssessmentStatus.IN_REVIEW
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (AssessmentStatus.SIGNED_OFF, AssessmentStatus.LOCKED)
 
 
 class CapabilityRatingQuerySet(models.QuerySet):
@@ -98,6 +130,7 @@ class CapabilityRating(models.Model):
     reflection = models.TextField(blank=True, max_length=REFLECTION_MAX_LENGTH)
     development_priority = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     objects = CapabilityRatingQuerySet.as_manager()
 
@@ -191,6 +224,7 @@ class EvidenceCapabilityLink(models.Model):
     evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="capability_links")
     capability = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="evidence_links")
     justification = models.CharField("what this shows", max_length=JUSTIFICATION_MAX_LENGTH, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["capability__number"]
@@ -268,6 +302,7 @@ class AssessmentEvidence(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence_links")
     evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="assessment_links")
     added_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -276,3 +311,73 @@ class AssessmentEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evidence.title} in {self.assessment.title}"
+
+
+class AssessmentTransition(models.Model):
+    """One move of an assessment through the workflow: who, when, from what to
+    what, and why. Written by portfolios.workflow only; never changed."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=AssessmentStatus.choices)
+    to_status = models.CharField(max_length=20, choices=AssessmentStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class AppraiserRating(models.Model):
+    """The appraiser's rating of one capability, beside the practitioner's own."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="appraiser_ratings")
+    capability = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="+")
+    appraiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(RatingLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    comment = models.TextField(blank=True, max_length=REFLECTION_MAX_LENGTH)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["assessment", "capability__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "capability"], name="appraiser_rating_one_per_capability"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appraiser rating of capability {self.capability.number}: {self.level or 'not yet rated'}"
+
+
+class ObjectiveStatus(models.TextChoices):
+    ACHIEVED = "achieved", "Achieved"
+    PARTLY_ACHIEVED = "partly_achieved", "Partly achieved"
+    NOT_ACHIEVED = "not_achieved", "Not achieved"
+    CARRIED_FORWARD = "carried_forward", "Carried forward"
+
+
+class DevelopmentObjective(models.Model):
+    """An objective of the development plan agreed at review. Its status is
+    given when the next assessment is signed off."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="objectives")
+    objective = models.CharField(max_length=300)
+    actions = models.TextField(max_length=EVIDENCE_TEXT_MAX_LENGTH)
+    support = models.TextField("support needed", blank=True, max_length=EVIDENCE_TEXT_MAX_LENGTH)
+    target_date = models.DateField()
+    capabilities = models.ManyToManyField(Capability, related_name="+")
+    status = models.CharField(max_length=20, choices=ObjectiveStatus.choices, blank=True)
+    status_note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[capabilities])
+
+    class Meta:
+        ordering = ["target_date", "created_at"]
+
+    def __str__(self) -> str:
+        return self.objective

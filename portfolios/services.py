@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import Membership, Role
 from capability.models import Capability, Framework, RatingScale
 from portfolios.models import (
+    PRACTITIONER_EDITABLE,
     Assessment,
     AssessmentEvidence,
     AssessmentStatus,
@@ -106,11 +108,11 @@ def _claim_version(assessment: Assessment, expected_version: int) -> None:
     already did. The conditional UPDATE makes two concurrent saves of the same
     version impossible: only one matches."""
     updated = Assessment.objects.filter(
-        pk=assessment.pk, version=expected_version, status=AssessmentStatus.DRAFT
+        pk=assessment.pk, version=expected_version, status__in=PRACTITIONER_EDITABLE
     ).update(version=F("version") + 1, updated_at=timezone.now())
     if not updated:
         current = Assessment.objects.filter(pk=assessment.pk).values_list("version", "status").first()
-        if current and current[1] != AssessmentStatus.DRAFT:
+        if current and current[1] not in PRACTITIONER_EDITABLE:
             raise NotEditable()
         raise StaleVersion(current[0] if current else expected_version)
     assessment.version = expected_version + 1
@@ -141,7 +143,10 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
         rating.development_priority = item.development_priority
         rating.updated_at = timezone.now()  # bulk_update skips auto_now
         to_update.append(rating)
-    CapabilityRating.objects.bulk_update(to_update, ["level", "reflection", "development_priority", "updated_at"])
+    bulk_update_with_history(
+        to_update, CapabilityRating, ["level", "reflection", "development_priority", "updated_at"],
+        default_user=assessment.practitioner,
+    )
 
     # Evidence shown on a capability is evidence mapped to it and included
     # in the assessment; unticking it there removes it from the assessment
@@ -153,8 +158,9 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
     )
     chosen = set().union(*(item.evidence_ids for item in ratings)) if ratings else set()
     included = set(assessment.evidence_links.values_list("evidence_id", flat=True))
-    AssessmentEvidence.objects.bulk_create(
-        AssessmentEvidence(assessment=assessment, evidence_id=e) for e in chosen - included
+    bulk_create_with_history(
+        [AssessmentEvidence(assessment=assessment, evidence_id=e) for e in chosen - included],
+        AssessmentEvidence, default_user=assessment.practitioner,
     )
     assessment.evidence_links.filter(evidence_id__in=(shown & included) - chosen).delete()
     return assessment
@@ -171,8 +177,10 @@ def unrated_capabilities(assessment: Assessment) -> list[Capability]:
 
 @transaction.atomic
 def submit_assessment(*, assessment: Assessment, expected_version: int) -> Assessment:
-    """Submit a draft in which every capability is rated. After this the
-    practitioner can no longer change it."""
+    """Submit (or resubmit after a return) an assessment in which every
+    capability is rated. After this the practitioner can no longer change it."""
+    from portfolios import workflow
+
     if not assessment.is_editable:
         raise NotEditable()
     missing = unrated_capabilities(assessment)
@@ -180,12 +188,12 @@ def submit_assessment(*, assessment: Assessment, expected_version: int) -> Asses
         raise ValidationError(
             [f"Rate capability {c.number} before you submit" for c in missing], code="unrated"
         )
-    _claim_version(assessment, expected_version)
-    Assessment.objects.filter(pk=assessment.pk).update(
-        status=AssessmentStatus.SUBMITTED, submitted_at=timezone.now()
+    if assessment.version != expected_version:
+        raise StaleVersion(assessment.version)
+    name = "resubmit" if assessment.status == AssessmentStatus.RETURNED else "submit"
+    return workflow.apply(
+        assessment=assessment, name=name, actor_user=assessment.practitioner, actor=workflow.Actor.PRACTITIONER
     )
-    assessment.refresh_from_db()
-    return assessment
 
 
 @transaction.atomic

@@ -48,10 +48,17 @@ def org_admin(organisation):
     return MembershipFactory(organisation=organisation, role=Role.ORGANISATION_ADMIN).user
 
 
+def signed_in(client, user):
+    """Sign in and make one request, so the session's activity stamp is
+    written now rather than inside a query-count assertion."""
+    client.force_login(user)
+    client.get("/healthz")
+    return client
+
+
 @pytest.fixture
 def practitioner_client(client, practitioner):
-    client.force_login(practitioner)
-    return client
+    return signed_in(client, practitioner)
 
 
 @pytest.fixture

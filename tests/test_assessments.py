@@ -56,7 +56,7 @@ def test_start_form_errors_keep_what_was_typed(practitioner_client, framework):
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Date must be a real date" in html
+    assert "Start of the period must be a real date" in html
     assert 'value="&lt;b&gt;Mine&lt;/b&gt;"' in html
     assert 'value="31"' in html and 'value="2020"' in html
     assert not Assessment.objects.exists()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from capability.models import Capability, Pillar
-from portfolios import access, services
+from portfolios import access, services, workflow
 from portfolios.charts import assessment_charts
 from portfolios.forms import CapabilityRatingForm, StartAssessmentForm
 from portfolios.queries import (
@@ -93,6 +93,9 @@ def submit(request, pk):
         return redirect("portfolios:assessment_summary", pk=assessment.pk)
     except services.StaleVersion:
         messages.error(request, "This assessment changed after you opened the page. Check it, then submit again.")
+        return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    except workflow.TransitionRefused as refused:
+        messages.error(request, str(refused))
         return redirect("portfolios:assessment_summary", pk=assessment.pk)
     except ValidationError:
         matrix = assessment_matrix(assessment)
