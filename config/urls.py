@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("framework/", include("capability.urls")),
+    path("organisations/", include("accounts.organisation_urls")),
     path("admin/", admin.site.urls),
 ]
 
