@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from capability.models import Capability, CapabilityElement, ElementBullet, Pillar, TransitionPoint
-from portfolios.models import Assessment, CapabilityRating, EvidenceItem
+from portfolios.models import AppraiserRating, Assessment, CapabilityRating, EvidenceItem
 
 # The national ePortfolio route's guidance: a gentle indicator, not a rule.
 GUIDE_PER_CAPABILITY = (1, 2)
@@ -76,6 +76,21 @@ class CapabilityRow:
     rating: CapabilityRating
     evidence: list = field(default_factory=list)
     expected_now: bool = False
+    appraiser_rating: "AppraiserRating | None" = None
+
+    @property
+    def appraiser_value(self) -> int | None:
+        if self.appraiser_rating is None or self.appraiser_rating.level_id is None:
+            return None
+        return self.appraiser_rating.level.value
+
+    @property
+    def ratings_differ(self) -> bool:
+        """Self and appraiser ratings a level or more apart: worth talking about."""
+        return (
+            self.level_value is not None and self.appraiser_value is not None
+            and abs(self.level_value - self.appraiser_value) >= 1
+        )
 
     @property
     def level_value(self) -> int | None:
@@ -128,21 +143,25 @@ class PillarRows:
 def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
     """Every capability of the assessment grouped by pillar, with its rating,
     the evidence included in the assessment that is mapped to it, and whether
-    it is expected now at the practitioner's career stage. A capability is
-    expected now when any of its elements is. Five queries."""
+    it is expected now at the practitioner's career stage, and the appraiser's
+    rating. A capability is expected now when any of its elements is. Seven
+    queries, eight with a career stage."""
     ratings = {
         r.capability_id: r
         for r in assessment.ratings.select_related("capability", "level").order_by("capability__number")
     }
     included = (
         EvidenceItem.objects.filter(assessment_links__assessment=assessment)
-        .prefetch_related("capability_links")
+        .prefetch_related("capability_links", "attachments")
         .order_by("-activity_date", "title")
     )
     evidence = defaultdict(list)
     for item in included:
         for link in item.capability_links.all():
             evidence[link.capability_id].append(item)
+    appraiser_ratings = {
+        r.capability_id: r for r in AppraiserRating.objects.filter(assessment=assessment).select_related("level")
+    }
     rank = stage_rank(assessment.practitioner)
     expected_capabilities = set()
     if rank is not None:
@@ -159,9 +178,64 @@ def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
                 rating=rating,
                 evidence=evidence.get(capability_id, []),
                 expected_now=capability_id in expected_capabilities,
+                appraiser_rating=appraiser_ratings.get(capability_id),
             )
             for capability_id, rating in ratings.items()
             if rating.capability.pillar_id == pillar.pk
         ]
         pillars.append(PillarRows(pillar=pillar, rows=rows))
     return pillars
+
+
+def objectives_for(assessment: Assessment) -> list:
+    from portfolios.models import DevelopmentObjective
+
+    return list(
+        DevelopmentObjective.objects.filter(assessment=assessment)
+        .prefetch_related(Prefetch("capabilities", queryset=Capability.objects.order_by("number")))
+        .order_by("target_date", "created_at")
+    )
+
+
+def previous_objectives(assessment: Assessment) -> list:
+    """The plan agreed at the practitioner's previous assessment, whose
+    objectives need a status before this one is signed off."""
+    previous = (
+        Assessment.objects.filter(practitioner_id=assessment.practitioner_id, period_end__lt=assessment.period_end)
+        .exclude(pk=assessment.pk)
+        .order_by("-period_end")
+        .first()
+    )
+    return (previous, objectives_for(previous)) if previous else (None, [])
+
+
+def appraiser_caseload(user) -> list[dict]:
+    """Practitioners assigned to this appraiser, each with their latest
+    assessment, in two queries."""
+    from accounts.models import AppraiserAssignment
+    from portfolios.access import _appraisee_ids
+
+    assignments = (
+        AppraiserAssignment.objects.filter(appraiser=user, practitioner_id__in=_appraisee_ids(user))
+        .select_related("practitioner", "organisation")
+        .order_by("practitioner__full_name")
+    )
+    people = {}
+    for assignment in assignments:
+        people.setdefault(assignment.practitioner_id, {"practitioner": assignment.practitioner,
+                                                       "organisation": assignment.organisation})
+    latest = {}
+    for assessment in (
+        Assessment.objects.filter(practitioner_id__in=people.keys())
+        .annotate(rated_count=Count("ratings", filter=Q(ratings__level__isnull=False)))
+        .order_by("practitioner_id", "-period_end", "-created_at")
+    ):
+        latest.setdefault(assessment.practitioner_id, assessment)
+    rows = []
+    for practitioner_id, row in people.items():
+        row["assessment"] = latest.get(practitioner_id)
+        row["needs_attention"] = bool(row["assessment"]) and row["assessment"].status in (
+            "submitted", "in_review")
+        rows.append(row)
+    rows.sort(key=lambda r: (not r["needs_attention"], r["practitioner"].full_name))
+    return rows

@@ -85,20 +85,22 @@ def start_assessment(
     if copy_from is not None and copy_from.framework_id == framework.pk:
         previous = {r.capability_id: r for r in copy_from.ratings.all()}
         copy_levels = copy_from.rating_scale_id == scale.pk
-    CapabilityRating.objects.bulk_create(
-        CapabilityRating(
+    bulk_create_with_history(
+        [CapabilityRating(
             assessment=assessment,
             capability=capability,
             level_id=previous[capability.pk].level_id if copy_levels and capability.pk in previous else None,
             reflection=previous[capability.pk].reflection if capability.pk in previous else "",
             development_priority=previous[capability.pk].development_priority if capability.pk in previous else False,
         )
-        for capability in Capability.objects.filter(framework=framework)
+         for capability in Capability.objects.filter(framework=framework)],
+        CapabilityRating, default_user=practitioner,
     )
     if copy_from is not None:
-        AssessmentEvidence.objects.bulk_create(
-            AssessmentEvidence(assessment=assessment, evidence_id=evidence_id)
-            for evidence_id in copy_from.evidence_links.values_list("evidence_id", flat=True)
+        bulk_create_with_history(
+            [AssessmentEvidence(assessment=assessment, evidence_id=evidence_id)
+             for evidence_id in copy_from.evidence_links.values_list("evidence_id", flat=True)],
+            AssessmentEvidence, default_user=practitioner,
         )
     return assessment
 

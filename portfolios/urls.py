@@ -1,7 +1,7 @@
 from django.urls import path
 
 from portfolios import evidence_views
-from portfolios.views import assessments
+from portfolios.views import assessments, review
 
 app_name = "portfolios"
 
@@ -11,6 +11,14 @@ urlpatterns = [
     path("assessments/<uuid:pk>/pillars/<slug:pillar_slug>/", assessments.pillar_page, name="assessment_pillar"),
     path("assessments/<uuid:pk>/gaps/", assessments.gaps, name="assessment_gaps"),
     path("assessments/<uuid:pk>/submit/", assessments.submit, name="assessment_submit"),
+    path("assessments/<uuid:pk>/review/", review.review, name="review"),
+    path("assessments/<uuid:pk>/decision/", review.practitioner_decision, name="practitioner_decision"),
+    path("assessments/<uuid:pk>/history/", review.history, name="assessment_history"),
+    path("assessments/<uuid:pk>/plan/new/", review.objective_form, name="objective_create"),
+    path("assessments/<uuid:pk>/plan/<uuid:objective_pk>/", review.objective_form, name="objective_edit"),
+    path("assessments/<uuid:pk>/plan/<uuid:objective_pk>/delete/", review.objective_delete, name="objective_delete"),
+    path("assessments/<uuid:pk>/plan/<uuid:objective_pk>/status/", review.objective_status, name="objective_status"),
+    path("reviews/", review.reviews, name="reviews"),
     path("evidence/", evidence_views.evidence_list, name="evidence_list"),
     path("evidence/new/", evidence_views.evidence_create, name="evidence_create"),
     path("evidence/<uuid:pk>/", evidence_views.evidence_detail, name="evidence_detail"),

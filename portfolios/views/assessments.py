@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from capability.models import Capability, Pillar
-from portfolios import access, services, workflow
+from portfolios import access, notifications, services, workflow
+from portfolios.models import AssessmentStatus
 from portfolios.charts import assessment_charts
 from portfolios.forms import CapabilityRatingForm, StartAssessmentForm
 from portfolios.queries import (
@@ -58,30 +59,46 @@ def start(request):
     return render(request, "portfolios/assessment_start.html", {"form": form})
 
 
-def summary(request, pk):
-    assessment = _assessment(request, pk)
+def summary_context(request, assessment) -> dict:
+    """Everything the summary page shows, for whoever may see it."""
+    from portfolios.queries import objectives_for, previous_objectives
+    from portfolios.review_forms import CommentForm, DeclarationForm
+
     matrix = assessment_matrix(assessment)
     levels = list(assessment.rating_scale.levels.all())
-    rated = sum(len(p.rated_values) for p in matrix)
-    total = sum(len(p.rows) for p in matrix)
-    return render(
-        request,
-        "portfolios/assessment_summary.html",
-        {
-            "assessment": assessment,
-            "matrix": matrix,
-            "levels": levels,
-            "rated_count": rated,
-            "capability_count": total,
-            "charts": assessment_charts(matrix, levels),
-            "submit_errors": None,
-        },
-    )
+    viewer = access.capacity(request.user, assessment)
+    previous, previous_plan = previous_objectives(assessment)
+    show_appraiser = assessment.status in (
+        AssessmentStatus.AWAITING_SIGN_OFF, AssessmentStatus.SIGNED_OFF, AssessmentStatus.LOCKED
+    ) or viewer in (access.Capacity.APPRAISER, access.Capacity.ADMIN)
+    return {
+        "assessment": assessment,
+        "matrix": matrix,
+        "levels": levels,
+        "rated_count": sum(len(p.rated_values) for p in matrix),
+        "capability_count": sum(len(p.rows) for p in matrix),
+        "charts": assessment_charts(matrix, levels, with_appraiser=show_appraiser),
+        "submit_errors": None,
+        "viewer": viewer.value if viewer else "",
+        "show_appraiser": show_appraiser,
+        "objectives": objectives_for(assessment),
+        "previous_assessment": previous,
+        "previous_plan": previous_plan,
+        "last_move": assessment.transitions.select_related("actor").order_by("-created_at").first(),
+        "practitioner_sign_off_form": DeclarationForm(appraiser=False),
+        "send_back_form": CommentForm(label="What would you like your appraiser to look at again?"),
+    }
+
+
+def summary(request, pk):
+    assessment = _assessment(request, pk)
+    return render(request, "portfolios/assessment_summary.html", summary_context(request, assessment))
 
 
 @require_POST
 def submit(request, pk):
     assessment = _assessment_to_change(request, pk)
+    was_returned = assessment.status == AssessmentStatus.RETURNED
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -98,24 +115,15 @@ def submit(request, pk):
         messages.error(request, str(refused))
         return redirect("portfolios:assessment_summary", pk=assessment.pk)
     except ValidationError:
-        matrix = assessment_matrix(assessment)
-        levels = list(assessment.rating_scale.levels.all())
-        unrated = [(p.pillar, row.capability) for p in matrix for row in p.rows if row.level_value is None]
-        return render(
-            request,
-            "portfolios/assessment_summary.html",
-            {
-                "assessment": assessment,
-                "matrix": matrix,
-                "levels": levels,
-                "rated_count": sum(len(p.rated_values) for p in matrix),
-                "capability_count": sum(len(p.rows) for p in matrix),
-                "charts": assessment_charts(matrix, levels),
-                "submit_errors": unrated,
-                "has_errors": True,
-            },
-        )
-    messages.success(request, "Assessment submitted. You can no longer change it.")
+        context = summary_context(request, assessment)
+        context["submit_errors"] = [
+            (group.pillar, row.capability) for group in context["matrix"] for row in group.rows
+            if row.level_value is None
+        ]
+        context["has_errors"] = True
+        return render(request, "portfolios/assessment_summary.html", context)
+    notifications.after_move(assessment=assessment, name="resubmit" if was_returned else "submit", request=request)
+    messages.success(request, "Assessment submitted. Your appraiser has been told. You cannot change it while it is being reviewed.")
     return redirect("portfolios:assessment_summary", pk=assessment.pk)
 
 

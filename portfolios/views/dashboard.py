@@ -10,7 +10,12 @@ def dashboard(request):
     and for everyone the roles they hold."""
     memberships = list(Membership.objects.active().filter(user=request.user).select_related("organisation"))
     is_practitioner = any(m.role == Role.PRACTITIONER for m in memberships)
-    context = {"memberships": memberships, "is_practitioner": is_practitioner}
+    context = {
+        "memberships": memberships,
+        "is_practitioner": is_practitioner,
+        "is_appraiser": any(m.role == Role.APPRAISER for m in memberships),
+        "admin_of": [m.organisation for m in memberships if m.role == Role.ORGANISATION_ADMIN],
+    }
     if is_practitioner:
         context["assessments"] = assessment_list(request.user)
         context["evidence_count"] = EvidenceItem.objects.for_owner(request.user).count()

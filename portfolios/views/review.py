@@ -1,0 +1,244 @@
+"""The appraiser's review, the practitioner's sign-off, the development plan
+and the assessment's history."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from capability.models import Capability
+from portfolios import access, notifications, review_services, workflow
+from portfolios.models import AssessmentStatus, DevelopmentObjective
+from portfolios.queries import assessment_matrix, assessments_for_pages, objectives_for
+from portfolios.review_forms import (
+    AppraiserRatingForm,
+    CommentForm,
+    DeclarationForm,
+    ObjectiveForm,
+    ObjectiveStatusForm,
+    SummaryForm,
+)
+from portfolios.timeline import assessment_timeline
+
+
+def _pages(user):
+    return assessments_for_pages(access.visible_assessments(user))
+
+
+def _review_context(assessment, data=None, action=None):
+    matrix = assessment_matrix(assessment)
+    levels = list(assessment.rating_scale.levels.order_by("value"))
+    editable = assessment.is_under_review
+    for group in matrix:
+        for row in group.rows:
+            row.form = AppraiserRatingForm(
+                data if action == "save" else None,
+                capability=row.capability,
+                levels=levels,
+                initial={
+                    "rating": str(row.appraiser_value) if row.appraiser_value else "",
+                    "comment": row.appraiser_rating.comment if row.appraiser_rating else "",
+                },
+            )
+            if not editable:
+                for field in row.form.fields.values():
+                    field.disabled = True
+    summary_form = SummaryForm(data if action == "save" else None, initial={"summary": assessment.appraiser_summary})
+    return {
+        "assessment": assessment,
+        "matrix": matrix,
+        "levels": levels,
+        "summary_form": summary_form,
+        "return_form": CommentForm(
+            data if action == "return" else None, label="Why are you returning it?",
+            hint="The practitioner sees this. Say what to change before they submit again.",
+        ),
+        "sign_off_form": DeclarationForm(data if action == "appraiser_sign_off" else None, appraiser=True),
+        "objectives": objectives_for(assessment),
+        "editable": editable,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def review(request, pk):
+    assessment = access.get_assessment_to_review(request.user, pk, _pages(request.user))
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action is None:
+        return render(request, "portfolios/review.html", _review_context(assessment))
+
+    if action == "start_review":
+        return _apply(request, assessment, "start_review", success="Review started")
+
+    context = _review_context(assessment, request.POST, action)
+    forms = {
+        "save": [row.form for group in context["matrix"] for row in group.rows] + [context["summary_form"]],
+        "return": [context["return_form"]],
+        "appraiser_sign_off": [context["sign_off_form"]],
+    }.get(action)
+    if forms is None:
+        messages.error(request, "That action is not available")
+        return redirect("portfolios:review", pk=assessment.pk)
+    if all(form.is_valid() for form in forms):
+        if action == "save":
+            try:
+                review_services.save_review(
+                    assessment=assessment,
+                    appraiser=request.user,
+                    ratings=[
+                        review_services.AppraiserRatingInput(
+                            capability_id=row.capability.pk, level_id=row.form.level_id(),
+                            comment=row.form.cleaned_data["comment"],
+                        )
+                        for group in context["matrix"] for row in group.rows
+                    ],
+                    summary=context["summary_form"].cleaned_data["summary"],
+                )
+            except (workflow.TransitionRefused, ValidationError) as refused:
+                messages.error(request, _message(refused))
+                return redirect("portfolios:review", pk=assessment.pk)
+            messages.success(request, "Review saved")
+            return redirect("portfolios:review", pk=assessment.pk)
+        if action == "return":
+            return _apply(request, assessment, "return", comment=context["return_form"].cleaned_data["comment"],
+                          success="Assessment returned to the practitioner")
+        return _apply(request, assessment, "appraiser_sign_off", declaration=True,
+                      success="Signed off. The practitioner has been asked to sign off too.")
+    context["error_forms"] = forms
+    context["has_errors"] = True
+    return render(request, "portfolios/review.html", context)
+
+
+def _message(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def _apply(request, assessment, name, *, comment="", declaration=False, success=""):
+    move = workflow.MOVES[name]
+    target = "portfolios:review" if move.actor == workflow.Actor.APPRAISER else "portfolios:assessment_summary"
+    try:
+        workflow.apply(assessment=assessment, name=name, actor_user=request.user, actor=move.actor,
+                       comment=comment, declaration=declaration)
+    except workflow.TransitionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(target, pk=assessment.pk)
+    notifications.after_move(assessment=assessment, name=name, request=request)
+    messages.success(request, success)
+    return redirect(target, pk=assessment.pk)
+
+
+@require_POST
+def practitioner_decision(request, pk):
+    """The practitioner signs off the appraiser's summary, or sends it back."""
+    from portfolios.views.assessments import summary_context
+
+    assessment = access.get_assessment_to_change(request.user, pk, _pages(request.user))
+    action = request.POST.get("action")
+    if action == "practitioner_sign_off":
+        form = DeclarationForm(request.POST, appraiser=False)
+    elif action == "send_back":
+        form = CommentForm(request.POST, label="What would you like your appraiser to look at again?")
+    else:
+        messages.error(request, "That action is not available")
+        return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    if form.is_valid():
+        if action == "send_back":
+            return _apply(request, assessment, "send_back", comment=form.cleaned_data["comment"],
+                          success="Sent back to your appraiser")
+        return _apply(request, assessment, "practitioner_sign_off", declaration=True,
+                      success="Signed off. Your assessment is now complete and locked.")
+    context = summary_context(request, assessment)
+    context[f"{action}_form"] = form
+    context["has_errors"] = True
+    context["error_forms"] = [form]
+    return render(request, "portfolios/assessment_summary.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def objective_form(request, pk, objective_pk=None):
+    assessment = access.get_assessment_to_review(request.user, pk, _pages(request.user))
+    objective = get_object_or_404(DevelopmentObjective, pk=objective_pk, assessment=assessment) if objective_pk else None
+    capabilities = list(Capability.objects.filter(framework=assessment.framework).order_by("number"))
+    initial = {}
+    if objective is not None:
+        initial = {
+            "objective": objective.objective, "actions": objective.actions, "support": objective.support,
+            "target_date": objective.target_date,
+            "capabilities": [str(pk) for pk in objective.capabilities.values_list("pk", flat=True)],
+        }
+    form = ObjectiveForm(request.POST or None, capabilities=capabilities, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_services.save_objective(
+                assessment=assessment, appraiser=request.user, objective=objective,
+                text=form.cleaned_data["objective"], actions=form.cleaned_data["actions"],
+                support=form.cleaned_data["support"], target_date=form.cleaned_data["target_date"],
+                capability_ids=[int(pk) for pk in form.cleaned_data["capabilities"]],
+            )
+        except (workflow.TransitionRefused, ValidationError) as refused:
+            messages.error(request, _message(refused))
+            return redirect("portfolios:review", pk=assessment.pk)
+        messages.success(request, "Objective saved")
+        return redirect(_review_url(assessment) + "#plan")
+    return render(request, "portfolios/objective_form.html",
+                  {"assessment": assessment, "form": form, "objective": objective})
+
+
+def _review_url(assessment) -> str:
+    from django.urls import reverse
+
+    return reverse("portfolios:review", kwargs={"pk": assessment.pk})
+
+
+@require_http_methods(["GET", "POST"])
+def objective_delete(request, pk, objective_pk):
+    assessment = access.get_assessment_to_review(request.user, pk, _pages(request.user))
+    objective = get_object_or_404(DevelopmentObjective, pk=objective_pk, assessment=assessment)
+    if request.method == "POST":
+        try:
+            review_services.delete_objective(assessment=assessment, objective=objective, appraiser=request.user)
+        except (workflow.TransitionRefused, ValidationError) as refused:
+            messages.error(request, _message(refused))
+        else:
+            messages.success(request, "Objective removed")
+        return redirect("portfolios:review", pk=assessment.pk)
+    return render(request, "portfolios/objective_confirm_delete.html", {"assessment": assessment, "objective": objective})
+
+
+@require_http_methods(["GET", "POST"])
+def objective_status(request, pk, objective_pk):
+    """The practitioner or their appraiser says how an objective of a signed
+    plan went."""
+    assessment = access.get_assessment(request.user, pk, _pages(request.user))
+    if access.capacity(request.user, assessment) not in (access.Capacity.PRACTITIONER, access.Capacity.APPRAISER):
+        raise PermissionDenied("Only the practitioner or their appraiser can do this")
+    objective = get_object_or_404(DevelopmentObjective, pk=objective_pk, assessment=assessment)
+    form = ObjectiveStatusForm(request.POST or None, initial={"status": objective.status, "note": objective.status_note})
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_services.set_objective_status(
+                objective=objective, status=form.cleaned_data["status"], note=form.cleaned_data["note"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, _message(error))
+        else:
+            messages.success(request, "Status saved")
+            return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    return render(request, "portfolios/objective_status.html",
+                  {"assessment": assessment, "objective": objective, "form": form})
+
+
+def history(request, pk):
+    assessment = access.get_assessment(request.user, pk, _pages(request.user))
+    return render(request, "portfolios/history.html",
+                  {"assessment": assessment, "entries": assessment_timeline(assessment)})
+
+
+def reviews(request):
+    """The appraiser's list: assigned practitioners and what needs attention."""
+    from portfolios.queries import appraiser_caseload
+
+    caseload = appraiser_caseload(request.user)
+    return render(request, "portfolios/reviews.html", {"caseload": caseload})
