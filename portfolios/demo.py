@@ -10,14 +10,17 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import CareerStage
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from accounts.models import AppraiserAssignment, CareerStage
 from capability.models import Capability, Framework
 from impact.models import ImpactStatement
-from portfolios import services
+from portfolios import review_services, services, workflow
 from portfolios.models import (
-    Assessment,
     AssessmentEvidence,
-    AssessmentStatus,
+    AssessmentStatus as S,
+    CapabilityRating,
+    ObjectiveStatus,
     Beneficiary,
     EvidenceAttachment,
     EvidenceCapabilityLink,
@@ -145,17 +148,49 @@ def seed_portfolio(practitioner, *, index: int) -> None:
             _attachment(item, rng)
         items.append(item)
 
-    submitted_year = index % 2 == 0
+    appraiser = (
+        AppraiserAssignment.objects.filter(practitioner=practitioner).select_related("appraiser")
+        .order_by("appraiser__email").first()
+    )
+    target = DEMO_STATES[index % len(DEMO_STATES)]
+    if index == 0 and appraiser is not None:
+        # One practitioner has a full year behind them: a locked assessment
+        # whose plan has been reviewed, then the cycle after it.
+        earlier = _assessment(practitioner, framework, items, rng, year=2024, rate_all=True)
+        _advance(earlier, appraiser.appraiser, S.LOCKED, rng, plan=True)
+        for objective in earlier.objectives.all():
+            review_services.set_objective_status(
+                objective=objective, status=rng.choice(ObjectiveStatus.values), note="Reviewed at the next appraisal",
+                user=practitioner,
+            )
+    if target == S.DRAFT or appraiser is None:
+        _assessment(practitioner, framework, items, rng, year=2026, rate_all=False)
+        return
+    assessment = _assessment(practitioner, framework, items, rng, year=2025, rate_all=True)
+    _advance(assessment, appraiser.appraiser, target, rng, plan=True)
+
+
+# The state each demo practitioner's latest assessment is left in, in turn.
+DEMO_STATES = [S.LOCKED, S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.RETURNED, S.AWAITING_SIGN_OFF, S.LOCKED, S.DRAFT,
+               S.IN_REVIEW, S.SUBMITTED]
+OBJECTIVES = [
+    ("Lead a regional audit of {topic}", "Agree the audit standard with the network, then report to the ICS board."),
+    ("Publish the evaluation of the {topic} service", "Write up with the university team and submit to a journal."),
+    ("Mentor a colleague towards consultant practice", "Monthly mentoring; agree a development plan together."),
+]
+
+
+def _assessment(practitioner, framework, items, rng, *, year: int, rate_all: bool):
     assessment = services.start_assessment(
         practitioner=practitioner,
-        title="Annual self-assessment 2025 to 2026" if submitted_year else "Annual self-assessment 2026 to 2027",
-        period_start=datetime.date(2025, 4, 1) if submitted_year else datetime.date(2026, 4, 1),
-        period_end=datetime.date(2026, 3, 31) if submitted_year else datetime.date(2027, 3, 31),
+        title=f"Annual self-assessment {year} to {year + 1}",
+        period_start=datetime.date(year, 4, 1),
+        period_end=datetime.date(year + 1, 3, 31),
         framework=framework,
     )
     levels = list(assessment.rating_scale.levels.order_by("value"))
     ratings = list(assessment.ratings.select_related("capability"))
-    rate_upto = len(ratings) if submitted_year else rng.randint(4, len(ratings) - 2)
+    rate_upto = len(ratings) if rate_all else rng.randint(4, len(ratings) - 2)
     for rating in ratings[:rate_upto]:
         rating.level = rng.choice(levels[1:]) if rng.random() < 0.8 else levels[0]
         rating.reflection = rng.choice(REFLECTIONS).format(
@@ -163,9 +198,57 @@ def seed_portfolio(practitioner, *, index: int) -> None:
         )
         rating.development_priority = rating.level.value <= 2
         rating.updated_at = timezone.now()
-    type(ratings[0]).objects.bulk_update(ratings, ["level", "reflection", "development_priority", "updated_at"])
-    AssessmentEvidence.objects.bulk_create(AssessmentEvidence(assessment=assessment, evidence=i) for i in items)
-    if submitted_year:
-        Assessment.objects.filter(pk=assessment.pk).update(
-            status=AssessmentStatus.SUBMITTED, submitted_at=timezone.now(), version=assessment.version + 1
+    bulk_update_with_history(ratings, CapabilityRating, ["level", "reflection", "development_priority", "updated_at"],
+                             default_user=practitioner)
+    bulk_create_with_history(
+        [AssessmentEvidence(assessment=assessment, evidence=item) for item in items], AssessmentEvidence,
+        default_user=practitioner,
+    )
+    return assessment
+
+
+def _advance(assessment, appraiser, target: str, rng, *, plan: bool) -> None:
+    """Move an assessment through the real workflow to the target state."""
+    practitioner = assessment.practitioner
+
+    def move(name, actor_user, actor, **kwargs):
+        workflow.apply(assessment=assessment, name=name, actor_user=actor_user, actor=actor, **kwargs)
+
+    move("submit", practitioner, workflow.Actor.PRACTITIONER)
+    if target == S.SUBMITTED:
+        return
+    move("start_review", appraiser, workflow.Actor.APPRAISER)
+    levels = list(assessment.rating_scale.levels.order_by("value"))
+    ratings = [
+        review_services.AppraiserRatingInput(
+            capability_id=rating.capability_id,
+            level_id=rng.choice(levels[max(0, rating.level.value - 2):rating.level.value + 1]).pk,
+            comment=rng.choice(["", "Agreed; strong examples in the evidence.", "Discussed: more system-level evidence would help."]),
         )
+        for rating in assessment.ratings.select_related("level")
+    ]
+    if target == S.IN_REVIEW:
+        review_services.save_review(assessment=assessment, appraiser=appraiser, ratings=ratings[:6], summary="")
+        return
+    if target == S.RETURNED:
+        move("return", appraiser, workflow.Actor.APPRAISER,
+             comment="Please add evidence for the consultancy pillar, and say more about capability 9.")
+        return
+    review_services.save_review(
+        assessment=assessment, appraiser=appraiser, ratings=ratings,
+        summary="A productive year with clear impact across the system. We agreed to focus next on research "
+        "capacity and on sharing expertise regionally.",
+    )
+    if plan:
+        capabilities = list(assessment.ratings.values_list("capability_id", flat=True))
+        for text, actions in rng.sample(OBJECTIVES, 2):
+            review_services.save_objective(
+                assessment=assessment, appraiser=appraiser, objective=None,
+                text=text.format(topic=rng.choice(TOPICS)), actions=actions, support="Protected time: half a day a month",
+                target_date=assessment.period_end + datetime.timedelta(days=365),
+                capability_ids=rng.sample(capabilities, 2),
+            )
+    move("appraiser_sign_off", appraiser, workflow.Actor.APPRAISER, declaration=True)
+    if target == S.AWAITING_SIGN_OFF:
+        return
+    move("practitioner_sign_off", practitioner, workflow.Actor.PRACTITIONER, declaration=True)

@@ -127,6 +127,11 @@ def apply(*, assessment: Assessment, name: str, actor_user, actor: Actor, commen
         raise TransitionRefused("Enter a comment explaining why")
     if move.declaration_required and not declaration:
         raise TransitionRefused("Confirm the declaration to sign off")
+    # Decide on the row as it is now, locked until this transaction ends, not
+    # on the copy the caller loaded when the page was drawn.
+    current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    for field in ("status", "appraiser_summary", "version"):
+        setattr(assessment, field, getattr(current, field))
     if assessment.status != move.source:
         raise TransitionRefused(
             f"This assessment is {assessment.get_status_display().lower()}, so you cannot {move.label.lower()}"

@@ -17,12 +17,16 @@ def test_seed_demo_gives_every_practitioner_a_portfolio_and_an_assessment(framew
     for email in practitioners:
         count = EvidenceItem.objects.filter(owner__email=email).count()
         assert 10 <= count <= 30, (email, count)
-        assert Assessment.objects.filter(practitioner__email=email).count() == 1
+        assert Assessment.objects.filter(practitioner__email=email).exists()
         assert all(item.capability_links.exists() for item in EvidenceItem.objects.filter(owner__email=email))
     statuses = set(Assessment.objects.values_list("status", flat=True))
-    assert statuses == {AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED}
-    for assessment in Assessment.objects.filter(status=AssessmentStatus.SUBMITTED):
+    assert statuses == {"draft", "submitted", "in_review", "returned", "awaiting_sign_off", "locked"}
+    for assessment in Assessment.objects.exclude(status=AssessmentStatus.DRAFT):
         assert not assessment.ratings.filter(level__isnull=True).exists()
+        assert assessment.transitions.exists()
+    for assessment in Assessment.objects.filter(status__in=["awaiting_sign_off", "locked"]):
+        assert assessment.appraiser_summary and assessment.objectives.count() == 2
+        assert assessment.appraiser_ratings.filter(level__isnull=False).count() == 16
 
     # Running again adds nothing.
     before = (EvidenceItem.objects.count(), EvidenceAttachment.objects.count(), Assessment.objects.count())
