@@ -6,12 +6,22 @@ from tests.factories import AssignmentFactory, MembershipFactory, OrganisationFa
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Proper password hashing takes a good part of a second per user, which
+    tests that make users do not need. Sign-in tests still check passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def private_storage(settings, tmp_path):
     """Uploaded files go to a fresh folder per test, never to var/private."""
     location = tmp_path / "private"
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location, "base_url": None},
+        },
     }
     settings.PRIVATE_STORAGE_ROOT = location
     return location
