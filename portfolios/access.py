@@ -125,3 +125,9 @@ def get_attachment(user, evidence_id, attachment_id) -> EvidenceAttachment:
         return evidence.attachments.get(pk=attachment_id)
     except (EvidenceAttachment.DoesNotExist, ValueError):
         raise Http404("No such file")
+
+
+def require_practitioner(user) -> None:
+    """Only people who hold the practitioner role keep a portfolio."""
+    if not Membership.objects.active().filter(user=user, role=Role.PRACTITIONER).exists():
+        raise PermissionDenied("Only practitioners keep a portfolio")

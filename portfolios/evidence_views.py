@@ -119,6 +119,7 @@ def _filtered(queryset: QuerySet[EvidenceItem], form: EvidenceFilterForm) -> Que
 
 @require_safe
 def evidence_list(request):
+    access.require_practitioner(request.user)
     capabilities = list(
         Capability.objects.filter(framework__is_current=True)
         .select_related("pillar")
@@ -247,6 +248,7 @@ def _form_page(request, evidence: EvidenceItem | None):
 
 @require_http_methods(["GET", "POST"])
 def evidence_create(request):
+    access.require_practitioner(request.user)
     return _form_page(request, None)
 
 

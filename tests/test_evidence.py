@@ -445,12 +445,12 @@ def test_list_runs_the_same_number_of_queries_for_1_or_50_items(
     EvidenceFactory(owner=practitioner, capabilities=capabilities(1, 2, 3))
     settle_session(practitioner_client)
     # session, user, filter choices, count, page
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         practitioner_client.get(LIST_URL + "?q=evidence&pillar=expert-practice")
     for _ in range(49):
         EvidenceFactory(owner=practitioner, capabilities=capabilities(1, 2, 3))
     settle_session(practitioner_client)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         practitioner_client.get(LIST_URL + "?q=evidence&pillar=expert-practice")
 
 
@@ -558,7 +558,11 @@ def test_another_users_posts_get_404_and_change_nothing(client, other_user, prac
     assert EvidenceItem.objects.filter(pk=item.pk).exists()
 
 
-def test_another_users_list_does_not_show_my_evidence(client, other_user, practitioner, framework):
+def test_another_users_list_does_not_show_my_evidence(client, organisation, practitioner, framework):
+    from accounts.models import Role
+    from tests.factories import MembershipFactory
+
+    other_user = MembershipFactory(organisation=organisation, role=Role.PRACTITIONER).user
     EvidenceFactory(owner=practitioner, title="Private reflection")
     client.force_login(other_user)
     html = client.get(LIST_URL).content.decode()
@@ -594,6 +598,11 @@ def test_unknown_evidence_is_404(practitioner_client, framework):
 def test_your_evidence_lists_only_your_own_even_for_an_appraiser(client, framework, practitioner, appraiser):
     from tests.conftest import signed_in
 
+    from accounts.models import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=appraiser, organisation=practitioner.memberships.first().organisation,
+                      role=Role.PRACTITIONER)
     theirs = EvidenceFactory(owner=practitioner, title="Practitioner's audit")
     mine = EvidenceFactory(owner=appraiser, title="Appraiser's own paper")
     signed_in(client, appraiser)
@@ -602,3 +611,12 @@ def test_your_evidence_lists_only_your_own_even_for_an_appraiser(client, framewo
     # ...but the appraiser can open the practitioner's item from their assessment.
     assert client.get(f"/evidence/{theirs.pk}/").status_code == 200
     assert client.get(f"/evidence/{theirs.pk}/edit/").status_code == 403
+
+
+def test_people_without_the_practitioner_role_keep_no_portfolio(client, org_admin, framework):
+    from tests.conftest import signed_in
+
+    signed_in(client, org_admin)
+    assert client.get(LIST_URL).status_code == 403
+    assert client.get(CREATE_URL).status_code == 403
+    assert client.get("/assessments/new/").status_code == 403

@@ -43,6 +43,7 @@ def _assessment_to_change(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def start(request):
+    access.require_practitioner(request.user)
     previous = services.previous_assessment(request.user)
     form = StartAssessmentForm(request.POST or None, previous=previous)
     if request.method == "POST" and form.is_valid():
