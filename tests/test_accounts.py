@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.utils.html import escape
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
@@ -46,7 +47,7 @@ def test_sign_out_is_by_post_only(client, practitioner):
 
 def test_signed_in_header_shows_name_and_sign_out(practitioner_client, practitioner, framework):
     html = practitioner_client.get("/").content.decode()
-    assert practitioner.full_name in html
+    assert escape(practitioner.full_name) in html
     assert 'action="/accounts/logout/"' in html
     assert "Sign out" in html
 

@@ -5,6 +5,7 @@ import datetime
 import itertools
 
 import pytest
+from django.utils.html import escape
 from django.urls import reverse
 
 from portfolios import workflow
@@ -296,7 +297,7 @@ def test_appraiser_sees_their_caseload_with_what_needs_attention(client, framewo
     rated_assessment(practitioner, status=S.SUBMITTED)
     signed_in(client, appraiser)
     html = client.get(reverse("portfolios:reviews")).content.decode()
-    assert practitioner.full_name in html and ">Submitted<" in html and ">Review<" in html
+    assert escape(practitioner.full_name) in html and ">Submitted<" in html and ">Review<" in html
 
 
 @pytest.mark.parametrize("evidence_count", [1, 30])
