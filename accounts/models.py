@@ -200,3 +200,60 @@ class AppraiserAssignment(models.Model):
 
         if self.practitioner_id and self.practitioner_id == self.appraiser_id:
             raise ValidationError("A practitioner cannot be their own appraiser.")
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None):
+        """Not yet used and not yet expired."""
+        return self.filter(used_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation in a role. Only a SHA-256 hash of
+    the link's token is stored: the token itself is in the email and nowhere
+    else. Single use (used_at, used_by) and expiring (expires_at)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField("email address", max_length=254)
+    role = models.CharField(max_length=30, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash"], name="invitation_token_hash_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gte=models.F("created_at")), name="invitation_expires_after_creation"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True, used_by__isnull=True)
+                | models.Q(used_at__isnull=False, used_by__isnull=False),
+                name="invitation_used_at_and_by_together",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "email"], name="invitation_org_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to be {self.get_role_display().lower()} at {self.organisation.name}"
+
+    def clean(self):
+        super().clean()
+        self.email = User.objects.normalize_email(self.email).lower()
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())

@@ -180,6 +180,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# Invitation links to join an organisation stop working after this many days.
+INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+
 # Sign-in hardening: lock an account out after repeated failures (django-axes),
 # end sessions after inactivity, and after an absolute limit whatever happens.
 AUTHENTICATION_BACKENDS = [

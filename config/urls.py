@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("framework/", include("capability.urls")),
     path("organisations/", include("accounts.organisation_urls")),
+    path("invitations/", include("accounts.invitation_urls")),
     path("admin/", admin.site.urls),
 ]
 

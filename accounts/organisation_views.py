@@ -1,0 +1,654 @@
+"""The organisation admin area: the organisation's dashboard, its members,
+their roles and appraisers, and invitations.
+
+Every view gets its organisation through
+accounts.organisation_access.get_organisation_for_admin, so only the
+organisation's active admins get in: strangers get 404 and the
+organisation's other members 403. Pages read through the query builders
+below, whose counts stay fixed whatever the number of people."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts import organisation_services as org_services
+from accounts.models import AppraiserAssignment, Invitation, Membership, Organisation, Role, User
+from accounts.organisation_access import admin_organisations, get_member, get_organisation_for_admin
+from accounts.organisation_charts import stacked_bar_chart
+from accounts.organisation_forms import (
+    NOT_STARTED,
+    AssignAppraisersForm,
+    DashboardFilterForm,
+    InviteForm,
+    MemberFilterForm,
+    RolesForm,
+)
+from capability.models import Capability, RatingLevel
+from portfolios.models import AppraiserRating, AssessmentStatus, AssessmentTransition, CapabilityRating
+
+PAGE_SIZE = 25
+CLOSED_STATUSES = (AssessmentStatus.SIGNED_OFF, AssessmentStatus.LOCKED)
+# (label, tag modifier) for each status, as on the practitioner's own pages,
+# where a locked assessment is shown as signed off.
+STATUS_TAGS = {
+    None: ("Not started", "nhsuk-tag--white"),
+    AssessmentStatus.DRAFT: (AssessmentStatus.DRAFT.label, "nhsuk-tag--grey"),
+    AssessmentStatus.SUBMITTED: (AssessmentStatus.SUBMITTED.label, "nhsuk-tag--blue"),
+    AssessmentStatus.IN_REVIEW: (AssessmentStatus.IN_REVIEW.label, "nhsuk-tag--purple"),
+    AssessmentStatus.RETURNED: (AssessmentStatus.RETURNED.label, "nhsuk-tag--orange"),
+    AssessmentStatus.AWAITING_SIGN_OFF: (AssessmentStatus.AWAITING_SIGN_OFF.label, "nhsuk-tag--yellow"),
+    AssessmentStatus.SIGNED_OFF: (AssessmentStatus.SIGNED_OFF.label, "nhsuk-tag--green"),
+    AssessmentStatus.LOCKED: (AssessmentStatus.SIGNED_OFF.label, "nhsuk-tag--green"),
+}
+
+
+def _breadcrumbs(organisation: Organisation, *extra) -> list[tuple[str, str]]:
+    dashboard_url = reverse("organisations:dashboard", kwargs={"organisation_id": organisation.pk})
+    return [(organisation.name, dashboard_url), *extra]
+
+
+def _members_crumb(organisation: Organisation) -> tuple[str, str]:
+    return ("Members", reverse("organisations:members", kwargs={"organisation_id": organisation.pk}))
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else NON_FIELD_ERRORS, errors)
+    else:
+        form.add_error(NON_FIELD_ERRORS, error)
+
+
+# Index ------------------------------------------------------------------------
+
+
+@require_safe
+def index(request):
+    """The organisations the user runs; straight to the dashboard when one."""
+    organisations = list(admin_organisations(request.user).order_by("name"))
+    if not organisations:
+        raise PermissionDenied("Only organisation admins can use these pages")
+    if len(organisations) == 1:
+        return redirect("organisations:dashboard", organisation_id=organisations[0].pk)
+    return render(request, "organisations/index.html", {"organisations": organisations})
+
+
+# Members list -----------------------------------------------------------------
+
+
+@dataclass
+class MemberRow:
+    user: User
+    roles: list[str]
+    former_roles: list[str]
+    is_active: bool
+
+
+def member_queryset(organisation: Organisation) -> QuerySet[User]:
+    """Everyone who holds or has held a role in the organisation, with
+    whether they are active and their memberships there (one query more)."""
+    in_organisation = Membership.objects.filter(organisation=organisation, user=OuterRef("pk"))
+    return (
+        User.objects.filter(Exists(in_organisation))
+        .annotate(has_active_role=Exists(in_organisation.filter(is_active=True)))
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(organisation=organisation),
+                to_attr="organisation_memberships",
+            )
+        )
+    )
+
+
+def _member_row(user: User) -> MemberRow:
+    memberships = user.organisation_memberships
+    labels = dict(Role.choices)
+    active = org_services.sorted_roles(m.role for m in memberships if m.is_active)
+    former = org_services.sorted_roles(m.role for m in memberships if not m.is_active)
+    return MemberRow(
+        user=user,
+        roles=[labels[role] for role in active],
+        former_roles=[labels[role] for role in former],
+        is_active=bool(active) and user.is_active,
+    )
+
+
+def _filter_members(queryset: QuerySet[User], organisation: Organisation, form: MemberFilterForm) -> QuerySet[User]:
+    data = form.cleaned_data
+    for word in (data.get("q") or "").split():
+        queryset = queryset.filter(Q(full_name__icontains=word) | Q(email__icontains=word))
+    if data.get("role"):
+        queryset = queryset.filter(
+            Exists(Membership.objects.filter(
+                organisation=organisation, user=OuterRef("pk"), role=data["role"], is_active=True
+            ))
+        )
+    if data.get("status") == "active":
+        queryset = queryset.filter(has_active_role=True, is_active=True)
+    elif data.get("status") == "deactivated":
+        queryset = queryset.filter(Q(has_active_role=False) | Q(is_active=False))
+    return queryset
+
+
+@require_safe
+def members(request, organisation_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    filter_data = request.GET if any(key != "page" for key in request.GET) else None
+    form = MemberFilterForm(filter_data)
+    form.helper.legend_size = "s"
+    queryset = member_queryset(organisation).order_by("full_name", "email", "pk")
+    filtered = False
+    if form.is_bound:
+        form.is_valid()  # invalid filters are reported and left out
+        queryset = _filter_members(queryset, organisation, form)
+        filtered = any(form.cleaned_data.get(name) for name in form.fields)
+    paginator = Paginator(queryset, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    invitations = list(
+        Invitation.objects.pending()
+        .filter(organisation=organisation)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "organisations/members.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "page": page,
+            "rows": [_member_row(user) for user in page.object_list],
+            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+            "ellipsis": paginator.ELLIPSIS,
+            "filtered": filtered,
+            "invitations": invitations,
+            "breadcrumbs": _breadcrumbs(organisation),
+        },
+    )
+
+
+# One member -------------------------------------------------------------------
+
+
+def _member_context(
+    request, organisation: Organisation, member: User, *, roles_form=None, appraisers_form=None
+) -> dict:
+    memberships = {m.role: m for m in Membership.objects.filter(organisation=organisation, user=member)}
+    active_roles = org_services.sorted_roles(role for role, m in memberships.items() if m.is_active)
+    is_active = bool(active_roles) and member.is_active
+    is_practitioner = Role.PRACTITIONER in active_roles and member.is_active
+    is_self = member.pk == request.user.pk
+    labels = dict(Role.choices)
+    context = {
+        "organisation": organisation,
+        "member": member,
+        "is_active": is_active,
+        "is_self": is_self,
+        "roles": [labels[role] for role in active_roles],
+        "is_practitioner": is_practitioner,
+        "breadcrumbs": _breadcrumbs(organisation, _members_crumb(organisation)),
+    }
+    if active_roles:
+        context["roles_form"] = roles_form if roles_form is not None else RolesForm(initial={"roles": active_roles})
+    else:
+        # Deactivated: offer their roles back, the ones they held ticked.
+        context["reactivate_form"] = roles_form if roles_form is not None else RolesForm(
+            initial={"roles": org_services.sorted_roles(memberships)},
+            submit_label="Reactivate",
+            legend="Roles to give back",
+        )
+    if is_practitioner:
+        active_appraiser_ids = set(
+            Membership.objects.active()
+            .filter(organisation=organisation, role=Role.APPRAISER)
+            .values_list("user_id", flat=True)
+        )
+        assignments = list(
+            AppraiserAssignment.objects.filter(organisation=organisation, practitioner=member)
+            .select_related("appraiser")
+            .order_by("appraiser__full_name", "appraiser__email")
+        )
+        for assignment in assignments:
+            assignment.appraiser_is_active = assignment.appraiser_id in active_appraiser_ids
+        assigned = {assignment.appraiser_id for assignment in assignments}
+        candidates = (
+            User.objects.filter(pk__in=active_appraiser_ids - assigned - {member.pk}).order_by("full_name", "email")
+        )
+        context["assignments"] = assignments
+        context["appraisers_form"] = (
+            appraisers_form if appraisers_form is not None else AssignAppraisersForm(appraisers=candidates)
+        )
+    error_forms = [form for form in (roles_form, appraisers_form) if form is not None and form.errors]
+    context["error_form"] = error_forms[0] if error_forms else None
+    context["has_errors"] = bool(error_forms)
+    return context
+
+
+def _member_page(request, organisation, member, **forms):
+    return render(request, "organisations/member.html", _member_context(request, organisation, member, **forms))
+
+
+def _member_redirect(organisation, member):
+    return redirect("organisations:member", organisation_id=organisation.pk, user_id=member.pk)
+
+
+def _name(user: User) -> str:
+    return user.full_name or user.email
+
+
+@require_safe
+def member(request, organisation_id, user_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    person = get_member(organisation, user_id)
+    return _member_page(request, organisation, person)
+
+
+@require_POST
+def member_roles(request, organisation_id, user_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    person = get_member(organisation, user_id)
+    form = RolesForm(request.POST)
+    if form.is_valid():
+        try:
+            org_services.set_member_roles(
+                organisation=organisation, member=person, roles=form.cleaned_data["roles"], changed_by=request.user
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"Roles saved for {_name(person)}")
+            return _member_redirect(organisation, person)
+    return _member_page(request, organisation, person, roles_form=form)
+
+
+@require_POST
+def member_reactivate(request, organisation_id, user_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    person = get_member(organisation, user_id)
+    form = RolesForm(request.POST, submit_label="Reactivate", legend="Roles to give back")
+    if form.is_valid():
+        try:
+            org_services.reactivate_member(
+                organisation=organisation, member=person, roles=form.cleaned_data["roles"],
+                reactivated_by=request.user,
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"{_name(person)} has been reactivated")
+            return _member_redirect(organisation, person)
+    context = _member_context(request, organisation, person)
+    if "reactivate_form" in context:
+        context["reactivate_form"] = form
+        context["error_form"] = form
+    else:
+        # Already active again, say from another tab: say so above the page.
+        context["page_errors"] = [message for field_errors in form.errors.values() for message in field_errors]
+    context["has_errors"] = True
+    return render(request, "organisations/member.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def member_deactivate(request, organisation_id, user_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    person = get_member(organisation, user_id)
+    errors = []
+    if person.pk == request.user.pk:
+        errors.append("You cannot deactivate yourself. Ask another organisation admin to do it")
+    elif request.method == "POST":
+        try:
+            org_services.deactivate_member(organisation=organisation, member=person, deactivated_by=request.user)
+        except ValidationError as error:
+            errors.extend(error.messages)
+        else:
+            messages.success(request, f"{_name(person)} has been deactivated")
+            return _member_redirect(organisation, person)
+    return render(
+        request,
+        "organisations/member_deactivate.html",
+        {
+            "organisation": organisation,
+            "member": person,
+            "page_errors": errors,
+            "has_errors": bool(errors),
+            "breadcrumbs": _breadcrumbs(organisation, _members_crumb(organisation)),
+        },
+    )
+
+
+@require_POST
+def member_appraisers(request, organisation_id, user_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    person = get_member(organisation, user_id)
+    context = _member_context(request, organisation, person)
+    if "appraisers_form" not in context:
+        context["page_errors"] = [f"{_name(person)} is not an active practitioner, so cannot have appraisers"]
+        context["has_errors"] = True
+        return render(request, "organisations/member.html", context)
+    form = AssignAppraisersForm(request.POST, appraisers=context["appraisers_form"].appraisers.values())
+    if form.is_valid():
+        try:
+            org_services.assign_appraisers(organisation=organisation, practitioner=person, appraisers=form.chosen())
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            chosen = form.chosen()
+            names = ", ".join(_name(user) for user in chosen)
+            messages.success(request, f"{names} {'is' if len(chosen) == 1 else 'are'} now appraising {_name(person)}")
+            return _member_redirect(organisation, person)
+    return _member_page(request, organisation, person, appraisers_form=form)
+
+
+@require_POST
+def member_appraiser_remove(request, organisation_id, user_id, appraiser_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    person = get_member(organisation, user_id)
+    assignment = (
+        AppraiserAssignment.objects.filter(organisation=organisation, practitioner=person, appraiser_id=appraiser_id)
+        .select_related("appraiser")
+        .first()
+    )
+    if assignment is None:
+        raise Http404("No such assignment")
+    org_services.unassign_appraiser(organisation=organisation, practitioner=person, appraiser=assignment.appraiser)
+    messages.success(request, f"{_name(assignment.appraiser)} is no longer appraising {_name(person)}")
+    return _member_redirect(organisation, person)
+
+
+# Invitations ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request, organisation_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = org_services.invite_member(
+                organisation=organisation,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                link_for=lambda token: request.build_absolute_uri(
+                    reverse("invitations:accept", kwargs={"token": token})
+                ),
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        except OSError:
+            form.add_error(NON_FIELD_ERRORS, "The invitation could not be sent. Try again later.")
+        else:
+            expires = date_format(timezone.localtime(invitation.expires_at), "j F Y")
+            messages.success(request, f"Invitation sent to {invitation.email}. The link works once, until {expires}.")
+            return redirect("organisations:members", organisation_id=organisation.pk)
+    return render(
+        request,
+        "organisations/invite.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "valid_days": org_services.invitation_valid_days(),
+            "breadcrumbs": _breadcrumbs(organisation, _members_crumb(organisation)),
+        },
+    )
+
+
+# Dashboard --------------------------------------------------------------------
+
+
+def _count_for_latest(queryset) -> Coalesce:
+    rows = (
+        queryset.filter(assessment=OuterRef("latest_assessment_id"))
+        .order_by()
+        .values("assessment")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def practitioner_queryset(organisation: Organisation) -> QuerySet[User]:
+    """The organisation's active practitioners, each with their latest
+    assessment there (by end of period) as annotations: its status, dates,
+    progress and number of agreed ratings; and their active appraisers
+    (one query more)."""
+    from portfolios.models import Assessment
+
+    latest = Assessment.objects.filter(practitioner=OuterRef("pk"), organisation=organisation).order_by(
+        "-period_end", "-created_at"
+    )
+
+    def of_latest(name):
+        return Subquery(latest.values(name)[:1])
+
+    practitioner_ids = (
+        Membership.objects.active().filter(organisation=organisation, role=Role.PRACTITIONER).values("user_id")
+    )
+    appraiser_ids = Membership.objects.active().filter(organisation=organisation, role=Role.APPRAISER).values("user_id")
+    last_move = (
+        AssessmentTransition.objects.filter(assessment=OuterRef("latest_assessment_id"))
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    return (
+        User.objects.filter(pk__in=practitioner_ids)
+        .annotate(
+            latest_assessment_id=of_latest("pk"),
+            latest_title=of_latest("title"),
+            latest_status=of_latest("status"),
+            latest_period_end=of_latest("period_end"),
+            latest_created_at=of_latest("created_at"),
+        )
+        .annotate(
+            rated_count=_count_for_latest(CapabilityRating.objects.filter(level__isnull=False)),
+            capability_count=_count_for_latest(CapabilityRating.objects.all()),
+            agreed_count=_count_for_latest(
+                AppraiserRating.objects.filter(level__isnull=False, assessment__framework__is_current=True)
+            ),
+            status_since=Coalesce(
+                Subquery(last_move, output_field=DateTimeField()), F("latest_created_at"),
+                output_field=DateTimeField(),
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "appraiser_assignments",
+                queryset=AppraiserAssignment.objects.filter(organisation=organisation, appraiser_id__in=appraiser_ids)
+                .select_related("appraiser")
+                .order_by("appraiser__full_name", "appraiser__email"),
+                to_attr="current_assignments",
+            )
+        )
+        .order_by("full_name", "email", "pk")
+    )
+
+
+def _filter_practitioners(queryset, organisation, form: DashboardFilterForm, today) -> QuerySet[User]:
+    data = form.cleaned_data
+    status = data.get("status")
+    if status == NOT_STARTED:
+        queryset = queryset.filter(latest_status__isnull=True)
+    elif status == AssessmentStatus.SIGNED_OFF:
+        queryset = queryset.filter(latest_status__in=CLOSED_STATUSES)
+    elif status:
+        queryset = queryset.filter(latest_status=status)
+    if data.get("profession"):
+        queryset = queryset.filter(profession=data["profession"])
+    if data.get("appraiser"):
+        queryset = queryset.filter(
+            Exists(AppraiserAssignment.objects.filter(
+                organisation=organisation, practitioner=OuterRef("pk"), appraiser_id=data["appraiser"]
+            ))
+        )
+    if data.get("overdue"):
+        queryset = queryset.filter(latest_period_end__lt=today).exclude(latest_status__in=CLOSED_STATUSES)
+    return queryset
+
+
+@dataclass
+class PractitionerRow:
+    user: User
+    status_label: str
+    tag_class: str
+    overdue: bool
+    appraisers: list[User] = field(default_factory=list)
+
+
+def _practitioner_row(user: User, today) -> PractitionerRow:
+    label, tag_class = STATUS_TAGS.get(user.latest_status, (user.latest_status, ""))
+    overdue = (
+        user.latest_status is not None
+        and user.latest_status not in CLOSED_STATUSES
+        and user.latest_period_end < today
+    )
+    return PractitionerRow(
+        user=user, status_label=label, tag_class=tag_class, overdue=overdue,
+        appraisers=[assignment.appraiser for assignment in user.current_assignments],
+    )
+
+
+@dataclass
+class ProfileRow:
+    label: str
+    counts: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass
+class PillarProfile:
+    name: str
+    total_row: ProfileRow
+    rows: list[ProfileRow]
+
+
+def capability_profile(practitioners: QuerySet[User]) -> tuple[list[str], list[PillarProfile]]:
+    """How many agreed (appraiser's) ratings there are at each level, for
+    each capability of the current framework and each pillar, across the
+    latest assessments of these practitioners. Three queries, counted in
+    the database."""
+    capabilities = list(
+        Capability.objects.filter(framework__is_current=True)
+        .select_related("pillar")
+        .order_by("pillar__order", "number")
+    )
+    levels = {
+        level.value: f"{level.value} {level.label}"
+        for level in RatingLevel.objects.filter(scale__framework__is_current=True, scale__is_default=True)
+    }
+    counts = (
+        AppraiserRating.objects.filter(
+            assessment_id__in=practitioners.values("latest_assessment_id"),
+            assessment__framework__is_current=True,
+            level__isnull=False,
+        )
+        .order_by()
+        .values("capability_id", "level__value")
+        .annotate(n=Count("pk"))
+    )
+    by_capability: dict[int, dict[int, int]] = {}
+    for row in counts:
+        by_capability.setdefault(row["capability_id"], {})[row["level__value"]] = row["n"]
+        levels.setdefault(row["level__value"], f"Level {row['level__value']}")
+    values = sorted(levels)
+    pillars: dict[int, PillarProfile] = {}
+    for capability in capabilities:
+        pillar = pillars.setdefault(
+            capability.pillar_id,
+            PillarProfile(name=capability.pillar.name, total_row=ProfileRow(capability.pillar.name, [0] * len(values)),
+                          rows=[]),
+        )
+        found = by_capability.get(capability.pk, {})
+        row = ProfileRow(label=f"Capability {capability.number}", counts=[found.get(v, 0) for v in values])
+        pillar.rows.append(row)
+        pillar.total_row.counts = [a + b for a, b in zip(pillar.total_row.counts, row.counts)]
+    return [levels[v] for v in values], list(pillars.values())
+
+
+def _profile_charts(levels: list[str], pillars: list[PillarProfile]) -> dict:
+    return {
+        "by_pillar": stacked_bar_chart(
+            title="Agreed ratings by pillar",
+            description="For each pillar, the number of agreed ratings of its capabilities at each level, "
+            "from the latest assessment of each practitioner shown. The table below gives the same numbers.",
+            levels=levels,
+            groups=[("", [(p.name, p.total_row.counts) for p in pillars])],
+        ),
+        "by_capability": stacked_bar_chart(
+            title="Agreed ratings by capability",
+            description="For each capability, grouped by pillar, the number of practitioners whose agreed "
+            "rating is at each level. The table below gives the same numbers.",
+            levels=levels,
+            groups=[(p.name, [(row.label, row.counts) for row in p.rows]) for p in pillars],
+        ),
+    }
+
+
+@require_safe
+def dashboard(request, organisation_id):
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    today = timezone.localdate()
+    appraisers = list(
+        User.objects.filter(
+            pk__in=Membership.objects.active()
+            .filter(organisation=organisation, role=Role.APPRAISER)
+            .values("user_id")
+        ).order_by("full_name", "email")
+    )
+    form = DashboardFilterForm(request.GET or None, appraisers=appraisers)
+    queryset = practitioner_queryset(organisation)
+    filtered = False
+    if form.is_bound:
+        form.is_valid()  # invalid filters are reported and left out
+        queryset = _filter_practitioners(queryset, organisation, form, today)
+        filtered = any(form.cleaned_data.get(name) for name in form.fields)
+    rows = [_practitioner_row(user, today) for user in queryset]
+    levels, pillars = capability_profile(queryset)
+    status_counts = {}
+    for row in rows:
+        status_counts[row.status_label] = status_counts.get(row.status_label, 0) + 1
+    return render(
+        request,
+        "organisations/dashboard.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "filtered": filtered,
+            "rows": rows,
+            "today": today,
+            "status_counts": [
+                (label, status_counts[label])
+                for label in dict.fromkeys(label for label, _ in STATUS_TAGS.values())
+                if label in status_counts
+            ],
+            "overdue_count": sum(1 for row in rows if row.overdue),
+            "profiled_count": sum(1 for row in rows if row.user.agreed_count),
+            "levels": levels,
+            "pillars": pillars,
+            "charts": _profile_charts(levels, pillars) if pillars else None,
+        },
+    )
