@@ -169,6 +169,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; keep only its warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Evidence uploads. A request larger than all the files a form can carry is
