@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import AppraiserAssignment, Membership, Organisation, User
+from accounts.models import AppraiserAssignment, Invitation, Membership, Organisation, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -43,3 +43,19 @@ class MembershipAdmin(admin.ModelAdmin):
 class AppraiserAssignmentAdmin(admin.ModelAdmin):
     list_display = ["practitioner", "appraiser", "organisation"]
     list_select_related = ["practitioner", "appraiser", "organisation"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made and used through the service, and only
+    the hash of each link's token is stored."""
+
+    list_display = ["email", "role", "organisation", "created_at", "expires_at", "used_at"]
+    list_filter = ["role", "organisation"]
+    readonly_fields = [field.name for field in Invitation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
