@@ -7,6 +7,8 @@ chart also shows a table of the same numbers."""
 import math
 from dataclasses import dataclass, field
 
+from portfolios.charts import ChartGroup, Tick
+
 ROW_HEIGHT = 24
 BAR_HEIGHT = 16
 LABEL_WIDTH = 300
@@ -51,18 +53,6 @@ class StackedRow:
     segments: list[Segment]
     total: int
     total_x: float
-
-
-@dataclass
-class ChartGroup:
-    label: str
-    y: float
-
-
-@dataclass
-class Tick:
-    x: float
-    label: str
 
 
 @dataclass

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from capability.models import Capability, Framework
 from impact.models import EvidenceExample, ImpactStatement
@@ -248,6 +249,28 @@ def _clean_justifications(links: Mapping[int, str], noun: str) -> dict[int, str]
     return cleaned
 
 
+def _sync_links(evidence, manager, model, key: str, links: Mapping[int, str], user=None) -> None:
+    """Make the item's links of one kind exactly ``links`` (target id →
+    justification), changing only what differs, and recording each change in
+    the audit history."""
+    existing = {getattr(link, key): link for link in manager.all()}
+    for link in manager.exclude(**{f"{key}__in": links}):
+        link._history_user = user
+        link.delete()
+    changed = []
+    for target_id, justification in links.items():
+        link = existing.get(target_id)
+        if link is not None and link.justification != justification:
+            link.justification = justification
+            changed.append(link)
+    bulk_update_with_history(changed, model, ["justification"], default_user=user)
+    bulk_create_with_history(
+        [model(evidence=evidence, **{key: target_id}, justification=justification)
+         for target_id, justification in links.items() if target_id not in existing],
+        model, default_user=user,
+    )
+
+
 @transaction.atomic
 def set_capability_links(*, evidence: EvidenceItem, links: Mapping[int, str]) -> None:
     """Map the item to exactly these capabilities (by id) of the current
@@ -262,20 +285,7 @@ def set_capability_links(*, evidence: EvidenceItem, links: Mapping[int, str]) ->
     )
     if set(links) - valid:
         raise ValidationError({"capabilities": "Choose capabilities from the framework"})
-    existing = {link.capability_id: link for link in evidence.capability_links.all()}
-    evidence.capability_links.exclude(capability_id__in=links).delete()
-    changed = []
-    for capability_id, justification in links.items():
-        link = existing.get(capability_id)
-        if link is not None and link.justification != justification:
-            link.justification = justification
-            changed.append(link)
-    EvidenceCapabilityLink.objects.bulk_update(changed, ["justification"])
-    EvidenceCapabilityLink.objects.bulk_create(
-        EvidenceCapabilityLink(evidence=evidence, capability_id=capability_id, justification=justification)
-        for capability_id, justification in links.items()
-        if capability_id not in existing
-    )
+    _sync_links(evidence, evidence.capability_links, EvidenceCapabilityLink, "capability_id", links, evidence.owner)
 
 
 @transaction.atomic
@@ -290,20 +300,7 @@ def set_impact_links(*, evidence: EvidenceItem, links: Mapping[int, str]) -> Non
     )
     if set(links) - valid:
         raise ValidationError({"impact_statements": "Choose impact statements from the framework"})
-    existing = {link.impact_statement_id: link for link in evidence.impact_links.all()}
-    evidence.impact_links.exclude(impact_statement_id__in=links).delete()
-    changed = []
-    for statement_id, justification in links.items():
-        link = existing.get(statement_id)
-        if link is not None and link.justification != justification:
-            link.justification = justification
-            changed.append(link)
-    EvidenceImpactLink.objects.bulk_update(changed, ["justification"])
-    EvidenceImpactLink.objects.bulk_create(
-        EvidenceImpactLink(evidence=evidence, impact_statement_id=statement_id, justification=justification)
-        for statement_id, justification in links.items()
-        if statement_id not in existing
-    )
+    _sync_links(evidence, evidence.impact_links, EvidenceImpactLink, "impact_statement_id", links, evidence.owner)
 
 
 # Files -------------------------------------------------------------------------

@@ -240,6 +240,7 @@ class EvidenceImpactLink(models.Model):
     evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="impact_links")
     impact_statement = models.ForeignKey(ImpactStatement, on_delete=models.PROTECT, related_name="evidence_links")
     justification = models.CharField("what this shows", max_length=JUSTIFICATION_MAX_LENGTH, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["impact_statement__pillar__order", "impact_statement__order"]

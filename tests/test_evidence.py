@@ -620,3 +620,19 @@ def test_people_without_the_practitioner_role_keep_no_portfolio(client, org_admi
     assert client.get(LIST_URL).status_code == 403
     assert client.get(CREATE_URL).status_code == 403
     assert client.get("/assessments/new/").status_code == 403
+
+
+def test_changes_to_what_evidence_is_mapped_to_are_recorded(practitioner_client, practitioner, framework):
+    from portfolios.models import EvidenceCapabilityLink
+
+    practitioner_client.post(CREATE_URL, evidence_post(caps=capabilities(1, 2), title="Mapped twice"))
+    item = EvidenceItem.objects.get(owner=practitioner, title="Mapped twice")
+    second = capabilities(2)
+    practitioner_client.post(edit_url(item), evidence_post(caps=second, title="Mapped twice",
+                                                           justifications={second[0]: "Led the peer review"}))
+    history = EvidenceCapabilityLink.history.filter(evidence_id=item.pk).order_by("history_date", "history_id")
+    kinds = [(record.capability.number, record.history_type, record.justification) for record in history]
+    assert (1, "+", "") in kinds and (2, "+", "") in kinds
+    assert (1, "-", "") in kinds
+    assert (2, "~", "Led the peer review") in kinds
+    assert {record.history_user for record in history} == {practitioner}
