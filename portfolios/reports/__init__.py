@@ -1,0 +1,2 @@
+"""Reports: the portfolio PDF (and pack), organisation reports and CSVs,
+bulk exports and personal data exports."""
