@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "simple_history",
     "axes",
+    # Background tasks: django-tasks (the backport of django.tasks, for Django
+    # 5.2) with its database backend; `manage.py db_worker` runs them.
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "capability",
     "impact",
@@ -66,6 +70,8 @@ MIDDLEWARE = [
     # Last, as django-axes asks, so it sees the outcome of every sign-in.
     "axes.middleware.AxesMiddleware",
 ]
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -2,6 +2,7 @@ from django.urls import path
 
 from portfolios import evidence_views
 from portfolios.views import assessments, review
+from portfolios.views.reports import assessment_report
 
 app_name = "portfolios"
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("assessments/<uuid:pk>/review/", review.review, name="review"),
     path("assessments/<uuid:pk>/decision/", review.practitioner_decision, name="practitioner_decision"),
     path("assessments/<uuid:pk>/history/", review.history, name="assessment_history"),
+    path("assessments/<uuid:pk>/report.pdf", assessment_report, name="assessment_report"),
     path("assessments/<uuid:pk>/plan/new/", review.objective_form, name="objective_create"),
     path("assessments/<uuid:pk>/plan/<uuid:objective_pk>/", review.objective_form, name="objective_edit"),
     path("assessments/<uuid:pk>/plan/<uuid:objective_pk>/delete/", review.objective_delete, name="objective_delete"),

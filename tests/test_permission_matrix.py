@@ -53,14 +53,14 @@ ORGANISATION_ADMIN = {
 ORGANISATION_INDEX = {**{role: FORBIDDEN for role in ROLES[1:]}, "organisation_admin": OK, "admin_other_org": OK}
 
 FAMILIES = {
-    "home": EVERYONE, "profile": EVERYONE, "logout": EVERYONE, "reviews": EVERYONE,
+    "home": EVERYONE, "profile": EVERYONE, "data_export": EVERYONE, "logout": EVERYONE, "reviews": EVERYONE,
     "framework:overview": EVERYONE, "framework:pillar": EVERYONE, "framework:capability": EVERYONE,
     "framework:impact": EVERYONE, "framework:editions": EVERYONE,
     "portfolios:assessment_start": PRACTITIONERS, "portfolios:evidence_list": PRACTITIONERS,
     "portfolios:evidence_create": PRACTITIONERS, "portfolios:reviews": EVERYONE,
     "portfolios:assessment_summary": PORTFOLIO_VIEW, "portfolios:assessment_gaps": PORTFOLIO_VIEW,
     "portfolios:assessment_history": PORTFOLIO_VIEW, "portfolios:evidence_detail": PORTFOLIO_VIEW,
-    "portfolios:attachment_download": PORTFOLIO_VIEW,
+    "portfolios:attachment_download": PORTFOLIO_VIEW, "portfolios:assessment_report": PORTFOLIO_VIEW,
     "portfolios:assessment_submit": PORTFOLIO_CHANGE, "portfolios:practitioner_decision": PORTFOLIO_CHANGE,
     "portfolios:evidence_edit": PORTFOLIO_CHANGE, "portfolios:evidence_delete": PORTFOLIO_CHANGE,
     "portfolios:review": REVIEW, "portfolios:objective_create": REVIEW, "portfolios:objective_edit": REVIEW,
@@ -121,7 +121,11 @@ def world(framework):
         assessment=assessment, objective="Lead an audit", actions="Plan", target_date=datetime.date(2027, 3, 1),
         created_by=people["assigned_appraiser"],
     )
+    from portfolios.models import ExportJob
+
+    job = ExportJob.objects.create(organisation=org, requested_by=people["organisation_admin"])
     values = {
+        "job_id": job.pk,
         "pillar_slug": "expert-practice", "number": "1", "framework_slug": framework.slug,
         "file_pk": attachment.pk, "objective_pk": objective.pk, "organisation_id": org.pk,
         "user_id": people["owner"].pk, "appraiser_id": people["assigned_appraiser"].pk, "token": "not-a-token",

@@ -1,0 +1,228 @@
+"""CSV downloads for organisation admins: everyone's ratings, one row per
+practitioner and capability, and everyone's evidence counts, one row per
+practitioner.
+
+Both are read in a fixed number of queries whatever the number of people
+(the rows are gathered first), then streamed to the browser one row at a
+time through csv.writer and a pseudo-buffer, so the response is never held
+whole in memory.
+
+Every text cell that a spreadsheet would read as a formula (one that begins
+with =, +, -, @, a tab or a carriage return) is neutralised with a leading
+apostrophe: names, titles and email addresses are typed by people, and a
+cell such as =HYPERLINK("http://x") must stay text when an admin opens the
+file in Excel. Dates are written as YYYY-MM-DD so that spreadsheets sort
+them; the file starts with a byte order mark so that Excel reads UTF-8.
+"""
+
+import csv
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from django.db.models import Count, Q, QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from capability.models import Capability, Pillar
+from portfolios.models import (
+    AppraiserRating,
+    Assessment,
+    AssessmentStatus,
+    CapabilityRating,
+    EvidenceCapabilityLink,
+    EvidenceItem,
+)
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BYTE_ORDER_MARK = "\ufeff"
+NOT_STARTED = "Not started"
+
+RATINGS_HEADER = [
+    "Practitioner",
+    "Email address",
+    "Profession",
+    "Assessment",
+    "Status",
+    "Period start",
+    "Period end",
+    "Submitted",
+    "Signed off by appraiser",
+    "Signed off by practitioner",
+    "Capability",
+    "Pillar",
+    "Self rating",
+    "Appraiser rating",
+    "Evidence items for this capability",
+]
+
+
+def neutralise(value):
+    """The value as a CSV cell that no spreadsheet runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date().isoformat() if timezone.is_aware(value) else value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class Echo:
+    """A file-like object that hands back what is written to it, so that
+    csv.writer produces one line at a time for a streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    yield BYTE_ORDER_MARK + writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        yield writer.writerow([neutralise(cell) for cell in row])
+
+
+def streaming_csv_response(filename: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _status_label(status: str | None) -> str:
+    if status is None:
+        return NOT_STARTED
+    if status == AssessmentStatus.LOCKED:
+        # As on every other page: a locked assessment is signed off.
+        return AssessmentStatus.SIGNED_OFF.label
+    return AssessmentStatus(status).label if status in AssessmentStatus.values else status
+
+
+def _practitioners(practitioners: QuerySet) -> list:
+    """The practitioners (a queryset from
+    accounts.organisation_views.practitioner_queryset, so annotated with
+    their latest assessment), in one query: their appraisers are not needed."""
+    return list(practitioners.prefetch_related(None))
+
+
+def ratings_rows(practitioners: QuerySet) -> list[list]:
+    """One row per practitioner and capability of their latest assessment in
+    the organisation; someone who has not started one gets a row for each
+    capability of the current framework, with the assessment cells empty.
+    Six queries."""
+    people = _practitioners(practitioners)
+    assessment_ids = [person.latest_assessment_id for person in people if person.latest_assessment_id]
+    assessments = {a.pk: a for a in Assessment.objects.filter(pk__in=assessment_ids)}
+
+    ratings = defaultdict(list)
+    for row in (
+        CapabilityRating.objects.filter(assessment_id__in=assessment_ids)
+        .order_by("assessment_id", "capability__pillar__order", "capability__number")
+        .values("assessment_id", "capability_id", "capability__number", "capability__pillar__name", "level__value")
+    ):
+        ratings[row["assessment_id"]].append(row)
+
+    agreed = {
+        (row["assessment_id"], row["capability_id"]): row["level__value"]
+        for row in AppraiserRating.objects.filter(assessment_id__in=assessment_ids).values(
+            "assessment_id", "capability_id", "level__value"
+        )
+    }
+    # Evidence included in the assessment and mapped to the capability.
+    evidence_counts = {
+        (row["evidence__assessment_links__assessment_id"], row["capability_id"]): row["n"]
+        for row in EvidenceCapabilityLink.objects.filter(evidence__assessment_links__assessment_id__in=assessment_ids)
+        .order_by()
+        .values("evidence__assessment_links__assessment_id", "capability_id")
+        .annotate(n=Count("evidence_id", distinct=True))
+    }
+    current = list(
+        Capability.objects.filter(framework__is_current=True)
+        .order_by("pillar__order", "number")
+        .values("number", "pillar__name")
+    )
+
+    rows = []
+    for person in people:
+        who = [person.full_name, person.email, person.get_profession_display()]
+        assessment = assessments.get(person.latest_assessment_id)
+        if assessment is None:
+            for capability in current:
+                rows.append([
+                    *who, "", NOT_STARTED, None, None, None, None, None,
+                    capability["number"], capability["pillar__name"], None, None, None,
+                ])
+            continue
+        about = [
+            assessment.title,
+            _status_label(assessment.status),
+            assessment.period_start,
+            assessment.period_end,
+            assessment.submitted_at,
+            assessment.appraiser_signed_at,
+            assessment.practitioner_signed_at,
+        ]
+        for rating in ratings[assessment.pk]:
+            key = (assessment.pk, rating["capability_id"])
+            rows.append([
+                *who, *about,
+                rating["capability__number"], rating["capability__pillar__name"],
+                rating["level__value"], agreed.get(key), evidence_counts.get(key, 0),
+            ])
+    return rows
+
+
+def evidence_header(pillars: list) -> list[str]:
+    return [
+        "Practitioner",
+        "Email address",
+        "Profession",
+        "Evidence items",
+        *(f"Evidence items for {pillar.name}" for pillar in pillars),
+        "Evidence items with attached files",
+    ]
+
+
+def evidence_rows(practitioners: QuerySet) -> tuple[list[str], list[list]]:
+    """The header and one row per practitioner: how many evidence items they
+    have, how many are mapped to each pillar of the current framework (an
+    item mapped to capabilities in two pillars counts in both), and how many
+    have files attached. Four queries."""
+    people = _practitioners(practitioners)
+    ids = [person.pk for person in people]
+    pillars = list(Pillar.objects.filter(framework__is_current=True).order_by("order"))
+    totals = {
+        row["owner_id"]: row
+        for row in EvidenceItem.objects.filter(owner_id__in=ids)
+        .order_by()
+        .values("owner_id")
+        .annotate(
+            total=Count("pk", distinct=True),
+            with_files=Count("pk", filter=Q(attachments__isnull=False), distinct=True),
+        )
+    }
+    per_pillar = {
+        (row["evidence__owner_id"], row["capability__pillar_id"]): row["n"]
+        for row in EvidenceCapabilityLink.objects.filter(
+            evidence__owner_id__in=ids, capability__framework__is_current=True
+        )
+        .order_by()
+        .values("evidence__owner_id", "capability__pillar_id")
+        .annotate(n=Count("evidence_id", distinct=True))
+    }
+    rows = []
+    for person in people:
+        counts = totals.get(person.pk, {})
+        rows.append([
+            person.full_name,
+            person.email,
+            person.get_profession_display(),
+            counts.get("total", 0),
+            *(per_pillar.get((person.pk, pillar.pk), 0) for pillar in pillars),
+            counts.get("with_files", 0),
+        ])
+    return evidence_header(pillars), rows
