@@ -51,7 +51,7 @@ from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-RUNS = 3
+RUNS = 5
 EVIDENCE_ITEMS = 200
 BUDGET_TOTAL_SECONDS = 3.0
 BUDGET_APP_SHARE = 0.25
