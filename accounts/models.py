@@ -110,12 +110,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class FeedbackRelease(models.TextChoices):
+    ON_CLOSE = "on_close", "When the round closes"
+    BY_APPRAISER = "by_appraiser", "When their appraiser releases it"
+
+
 class Organisation(models.Model):
     """An NHS trust or other provider, identified by its ODS code."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     ods_code = models.CharField("ODS code", max_length=10, unique=True)
+    feedback_release = models.CharField(
+        "When practitioners see their 360° feedback",
+        max_length=20,
+        choices=FeedbackRelease.choices,
+        default=FeedbackRelease.ON_CLOSE,
+    )
 
     class Meta:
         ordering = ["name"]

@@ -13,8 +13,6 @@ same filters (the dashboard links to them with its query string), through
 the dashboard's own query builders.
 """
 
-import logging
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -31,7 +29,6 @@ from portfolios.models import ExportJob, ExportStatus
 from portfolios.reports import bulk, csv_exports
 from portfolios.reports.organisation import organisation_report_filename
 
-logger = logging.getLogger(__name__)
 
 FILTER_FIELDS = ("status", "profession", "appraiser", "overdue")
 RECENT_EXPORTS = 10
@@ -161,25 +158,6 @@ def _recent_exports(organisation: Organisation) -> list[ExportJob]:
     )
 
 
-def _start_export(organisation: Organisation, user, people_ids: list, include_packs: bool) -> ExportJob:
-    from portfolios.tasks import build_export_task
-
-    job = ExportJob.objects.create(
-        organisation=organisation, requested_by=user, include_packs=include_packs, total=len(people_ids)
-    )
-    job.practitioners.set(people_ids)
-    try:
-        build_export_task.enqueue(str(job.pk))
-    except Exception:
-        # The page for the job says so; the details are in the log.
-        logger.exception("Export %s could not be queued", job.pk)
-        ExportJob.objects.filter(pk=job.pk, status=ExportStatus.QUEUED).update(
-            status=ExportStatus.FAILED, error="The export could not be started. Try again later.",
-            finished_at=timezone.now(),
-        )
-    return job
-
-
 @require_http_methods(["GET", "POST"])
 def exports(request, organisation_id):
     """Choose whose reports to export, start the export, and see recent ones."""
@@ -203,7 +181,10 @@ def exports(request, organisation_id):
         else:
             chosen = form.cleaned_data["practitioners"]
         if chosen:
-            job = _start_export(organisation, request.user, chosen, form.cleaned_data["include_packs"])
+            job = bulk.start_export(
+                organisation=organisation, requested_by=request.user, people_ids=chosen,
+                include_packs=form.cleaned_data["include_packs"],
+            )
             return redirect("organisations:export", organisation_id=organisation.pk, job_id=job.pk)
         form.add_error("selection", "There are no practitioners to export. Select others")
     return render(

@@ -127,6 +127,10 @@ class Capability(models.Model):
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="capabilities")
     number = models.PositiveSmallIntegerField()
     statement = models.TextField()
+    # For service users and carers giving 360° feedback: the framework's
+    # words can be technical. Written for this service, not the framework's
+    # text, so not part of an edition's fingerprint.
+    plain_english = models.TextField(blank=True)
 
     objects = CapabilityQuerySet.as_manager()
 

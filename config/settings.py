@@ -152,6 +152,9 @@ CRISPY_TEMPLATE_PACK = "nhsuk"
 CRISPY_FAIL_SILENTLY = not DEBUG
 
 SERVICE_NAME = "Consultant capability portfolio"
+# Where the service is reached, for links in emails sent outside a request
+# (scheduled reminders). Requests use their own host.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Security headers. Cookies are only marked secure off DEBUG, so local
 # http://127.0.0.1 still works.
@@ -190,6 +193,11 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Invitation links to join an organisation stop working after this many days.
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+# 360° feedback: a group of raters is reported only with at least this many
+# responses (portfolios/feedback/report.py).
+FEEDBACK_MIN_GROUP_SIZE = max(2, int(os.environ.get("FEEDBACK_MIN_GROUP_SIZE", "3")))
+# Rater links: attempts per address per 10 minutes before a pause.
+FEEDBACK_LINK_RATE_LIMIT = int(os.environ.get("FEEDBACK_LINK_RATE_LIMIT", "30"))
 
 # Sign-in hardening: lock an account out after repeated failures (django-axes),
 # end sessions after inactivity, and after an absolute limit whatever happens.

@@ -7,6 +7,8 @@ from portfolios.views.dashboard import dashboard
 urlpatterns = [
     path("", dashboard, name="home"),
     path("", include("portfolios.urls")),
+    path("", include("portfolios.feedback.urls")),
+    path("feedback/respond/", include("portfolios.feedback.rater_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("framework/", include("capability.urls")),

@@ -13,11 +13,11 @@ exists. Someone who may see it but not make a change gets 403.
 
 from enum import Enum
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.models import AppraiserAssignment, Membership, Role
+from accounts.models import AppraiserAssignment, FeedbackRelease, Membership, Role
 from portfolios.models import Assessment, EvidenceAttachment, EvidenceItem
 
 
@@ -131,3 +131,47 @@ def require_practitioner(user) -> None:
     """Only people who hold the practitioner role keep a portfolio."""
     if not Membership.objects.active().filter(user=user, role=Role.PRACTITIONER).exists():
         raise PermissionDenied("Only practitioners keep a portfolio")
+
+
+def get_feedback_round(user, round_id):
+    """A 360° feedback round of an assessment the user may see: 404 otherwise."""
+    from portfolios.feedback.models import FeedbackRound
+
+    try:
+        return FeedbackRound.objects.select_related(
+            "assessment__practitioner", "assessment__organisation", "assessment__rating_scale"
+        ).get(pk=round_id, assessment__in=visible_assessments(user))
+    except (FeedbackRound.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No such feedback round")
+
+
+def get_feedback_round_to_manage(user, round_id):
+    """For the practitioner running the round (raters, self-rating, send, close)."""
+    feedback_round = get_feedback_round(user, round_id)
+    if feedback_round.assessment.practitioner_id != user.pk:
+        raise PermissionDenied("Only the practitioner can run their feedback round")
+    return feedback_round
+
+
+def get_feedback_round_to_release(user, round_id):
+    """For an assigned appraiser releasing the report to the practitioner."""
+    feedback_round = get_feedback_round(user, round_id)
+    if capacity(user, feedback_round.assessment) != Capacity.APPRAISER:
+        raise PermissionDenied("Only an appraiser assigned to this practitioner can release the report")
+    return feedback_round
+
+
+def feedback_report_visible(feedback_round, who: Capacity | None, today=None) -> bool:
+    """Whether someone in this capacity may read the round's report now. The
+    appraiser may once the round has closed; the practitioner (and the
+    organisation's admins, who see what the portfolio report shows) once it
+    has closed and, where the organisation asks for it, the appraiser has
+    released it."""
+    if who is None or not feedback_round.is_closed(today):
+        return False
+    if who == Capacity.APPRAISER:
+        return True
+    organisation = feedback_round.assessment.organisation
+    if organisation is not None and organisation.feedback_release == FeedbackRelease.BY_APPRAISER:
+        return feedback_round.released_at is not None
+    return True

@@ -148,6 +148,7 @@ class EvidenceType(models.TextChoices):
     FRAMEWORK_EXAMPLE = "framework_example", "An example of evidence named in the framework"
     REFLECTIVE_ACCOUNT = "reflective_account", "Reflective account"
     FEEDBACK = "feedback", "Feedback"
+    FEEDBACK_360 = "feedback_360", "360-degree feedback"
     AUDIT_DATA = "audit_data", "Audit or KPI data"
     PUBLICATION = "publication", "Publication or presentation"
     COURSE = "course", "Course or qualification"
@@ -184,6 +185,10 @@ class EvidenceItem(models.Model):
     confirmed_by_role = models.CharField("their role", max_length=150, blank=True)
     confirmed_by_email = models.EmailField("their email address", blank=True)
     confirmed_on = models.DateField("date confirmed", null=True, blank=True)
+    # Set when the item is the report of a 360° feedback round in this service.
+    feedback_round = models.OneToOneField(
+        "portfolios.FeedbackRound", on_delete=models.PROTECT, null=True, blank=True, related_name="evidence_item"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     capabilities = models.ManyToManyField(Capability, through="EvidenceCapabilityLink", related_name="+")
@@ -445,3 +450,15 @@ class ExportJob(models.Model):
         if self.status == ExportStatus.EXPIRED:
             return True
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
+# 360° feedback lives in its own module; imported here so Django finds the models.
+from portfolios.feedback.models import (  # noqa: E402, F401
+    FeedbackAnswer,
+    FeedbackComment,
+    FeedbackDraft,
+    FeedbackInvitation,
+    FeedbackResponse,
+    FeedbackRound,
+    FeedbackSelfRating,
+)
