@@ -167,6 +167,11 @@ def seed_portfolio(practitioner, *, index: int) -> None:
         _assessment(practitioner, framework, items, rng, year=2026, rate_all=False)
         return
     assessment = _assessment(practitioner, framework, items, rng, year=2025, rate_all=True)
+    if index == 0:
+        # 360° feedback gathered before the appraisal, as most practitioners do.
+        from portfolios.feedback.demo import seed_closed_round
+
+        seed_closed_round(assessment, closes_on=datetime.date(2026, 1, 30))
     _advance(assessment, appraiser.appraiser, target, rng, plan=True)
 
 

@@ -45,3 +45,21 @@ def test_demo_attachments_pass_the_upload_checks(framework, private_storage):
             name, kind = files.check_upload(handle)
         assert kind.content_type == attachment.content_type
         assert attachment.file.name != attachment.original_name
+
+
+def test_seed_demo_gives_a_practitioner_a_closed_360_round_with_a_report(framework, private_storage):
+    from portfolios.feedback.models import FeedbackResponse, FeedbackRound, RoundStatus
+    from portfolios.feedback.report import build_report
+
+    call_command("seed_demo", verbosity=0)
+    feedback_round = FeedbackRound.objects.get()
+    assert feedback_round.status == RoundStatus.CLOSED
+    assert FeedbackResponse.objects.filter(round=feedback_round).count() == 11
+    report = build_report(feedback_round)
+    assert report.withheld == 0 and report.comments_shown
+    assert [column.label for column in report.columns] == [
+        "Line manager: Dr Priya Natarajan", "Peer", "Direct report", "Other raters",
+    ]
+    assert len(report.capability_rows) == 16
+    call_command("seed_demo", verbosity=0)
+    assert FeedbackRound.objects.count() == 1

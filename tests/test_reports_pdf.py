@@ -433,4 +433,71 @@ def test_the_report_html_takes_the_same_number_of_queries_whatever_the_evidence(
     assert f"E{evidence}" in html
 
 
-QUERIES = 16
+# Plus one for the assessment's 360° feedback rounds (none here).
+QUERIES = 17
+
+
+def closed_feedback_round(assessment, *, raters=3, comment="Clear and kind"):
+    from portfolios.feedback import services as feedback
+
+    today = timezone.localdate()
+    capabilities = list(assessment.framework.capabilities.filter(number__in=[1, 5]))
+    levels = list(assessment.rating_scale.levels.order_by("value"))
+    feedback_round = feedback.start_round(
+        assessment=assessment, capabilities=capabilities, opens_on=today, closes_on=today + datetime.timedelta(days=7),
+    )
+    feedback.save_self_ratings(feedback_round=feedback_round, levels={c.pk: levels[1] for c in capabilities})
+    invitations = [
+        feedback.add_rater(feedback_round=feedback_round, name=f"Peer {n}", email=f"peer{n}@example.org", group="peer")
+        for n in range(raters)
+    ]
+    feedback.send_round(feedback_round=feedback_round)
+    for invitation in invitations:
+        invitation.refresh_from_db()
+        feedback.submit_response(invitation=invitation, answers=feedback.RaterAnswers(
+            ratings={c.pk: levels[3].pk for c in capabilities}, comments={(None, "strengths"): comment},
+        ))
+    return feedback.close_round(feedback_round=feedback_round)
+
+
+def test_the_report_includes_closed_360_feedback_with_rater_text_escaped(framework, practitioner, appraiser):
+    assessment = signed_off_assessment(practitioner, appraiser, evidence=1)
+    closed_feedback_round(assessment, comment='<img src="http://127.0.0.1:1/x"> Calm <style>body{display:none}</style>')
+    html = render_portfolio_html(assessment)
+    assert '<section id="feedback"' in html and '<a href="#feedback">360° feedback</a>' in html
+    assert "&lt;img src=&quot;http://127.0.0.1:1/x&quot;&gt; Calm &lt;style&gt;" in html
+    text = pdf_text(render_portfolio_pdf(assessment))
+    assert "360° feedback" in text
+    assert "Peer (3)" in text
+    # Self-rating 2 against the three peers' 4 on both capabilities: mean 4.0,
+    # all ratings 4, three of them.
+    assert text.count("4.0 (4, 3)") == 2
+
+
+def test_360_feedback_still_open_is_not_in_the_report(framework, practitioner, appraiser):
+    from portfolios.feedback import services as feedback
+
+    assessment = signed_off_assessment(practitioner, appraiser, evidence=1)
+    today = timezone.localdate()
+    feedback.start_round(
+        assessment=assessment, capabilities=[assessment.framework.capabilities.get(number=1)],
+        opens_on=today, closes_on=today + datetime.timedelta(days=7),
+    )
+    assert '<section id="feedback"' not in render_portfolio_html(assessment)
+
+
+@pytest.mark.parametrize("raters", [3, 9])
+def test_the_report_queries_do_not_grow_with_360_responses(
+    framework, practitioner, appraiser, raters, django_assert_num_queries
+):
+    assessment = signed_off_assessment(practitioner, appraiser, evidence=1)
+    closed_feedback_round(assessment, raters=raters)
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    with django_assert_num_queries(QUERIES + FEEDBACK_ROUND_QUERIES):
+        html = render_portfolio_html(assessment)
+    assert f"Peer ({raters})" in html
+
+
+# One closed round adds: self-ratings, responses with answers (2), invitation
+# groups, capabilities, comments, rating levels for the chart.
+FEEDBACK_ROUND_QUERIES = 7

@@ -2,4 +2,8 @@
 
 from django.urls import path
 
-urlpatterns: list = []
+from portfolios.feedback import rater_views
+
+urlpatterns = [
+    path("<str:token>/", rater_views.respond, name="feedback_respond"),
+]

@@ -170,6 +170,16 @@ class FeedbackReport:
     def capability_rows(self) -> list[Row]:
         return [row for section in self.pillars for row in section.capabilities]
 
+    @property
+    def invited(self) -> int:
+        return sum(line.invited for line in self.counts)
+
+    @property
+    def table(self) -> list[tuple[PillarSection, list[tuple[Row, list[Summary]]]]]:
+        """Each pillar with its capability rows and their cells, one per
+        column, for templates (which cannot pass arguments)."""
+        return [(section, [(row, row.cells(self.columns)) for row in section.capabilities]) for section in self.pillars]
+
 
 def _responses(feedback_round: FeedbackRound) -> list[FeedbackResponse]:
     return list(
@@ -312,9 +322,16 @@ def _comments(feedback_round: FeedbackRound) -> list[tuple[str, str, list[str]]]
     ]
 
 
+def _short(label: str, length: int = 46) -> str:
+    """Chart labels are right-aligned to the bars: longer ones would run off
+    the left edge."""
+    return label if len(label) <= length else label[: length - 1].rstrip() + "…"
+
+
 def _chart(report: FeedbackReport, scale_max: int):
     groups = [
-        (section.pillar.name, [(f"{row.number}. {row.label}", [row.self_value, row.others.mean]) for row in section.capabilities])
+        (section.pillar.name, [(_short(f"{row.number}. {row.label}"), [row.self_value, row.others.mean])
+                               for row in section.capabilities])
         for section in report.pillars
     ]
     return bar_chart(

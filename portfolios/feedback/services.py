@@ -7,6 +7,7 @@ Emails go after commit (portfolios/feedback/emails.py), so no rater is sent
 a link to something that was rolled back.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -241,7 +242,7 @@ def send_due_reminders(*, today=None) -> int:
             continue
         with transaction.atomic():
             locked = _lock(feedback_round)
-            start_of_day = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()))
+            start_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
             waiting = list(
                 locked.invitations.select_for_update().awaiting_response()
                 .exclude(reminded_at__gte=start_of_day)

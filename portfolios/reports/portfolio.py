@@ -137,6 +137,19 @@ def _appraisers(assessment: Assessment) -> list[str]:
     return sorted({a.appraiser.full_name for a in assignments.select_related("appraiser")})
 
 
+def _feedback_reports(assessment: Assessment) -> list:
+    """Reports of the assessment's 360° feedback rounds that the practitioner
+    may read (the report shows what everyone who may open it may see)."""
+    from portfolios.access import Capacity, feedback_report_visible
+    from portfolios.feedback.report import build_report
+
+    rounds = assessment.feedback_rounds.select_related("assessment__organisation", "assessment__rating_scale")
+    return [
+        build_report(feedback_round) for feedback_round in rounds.order_by("closes_on", "created_at")
+        if feedback_report_visible(feedback_round, Capacity.PRACTITIONER)
+    ]
+
+
 def report_context(assessment: Assessment, *, pack: bool = False) -> dict:
     assessment = _assessment(assessment)
     matrix = assessment_matrix(assessment)
@@ -188,6 +201,7 @@ def report_context(assessment: Assessment, *, pack: bool = False) -> dict:
             "priorities": sum(1 for row in rows if row.rating.development_priority),
             "differ": sum(1 for row in rows if row.ratings_differ),
         },
+        "feedback_reports": _feedback_reports(assessment),
         "appraiser_declaration": APPRAISER_DECLARATION,
         "practitioner_declaration": PRACTITIONER_DECLARATION,
         "pack": pack,
