@@ -402,7 +402,10 @@ def test_a_missing_answer_shows_the_error_summary_keeps_what_was_typed_and_store
     html = response.content.decode()
     assert "<title>Error: " in html
     assert "There is a problem" in html
-    assert '<a href="#id_capability_4_0">Select a rating for capability 4, or select &#x27;Not able to comment&#x27;</a>' in html
+    assert (
+        '<a href="#id_capability_4_0">'
+        "Select a rating for capability 4, or select &#x27;Not able to comment&#x27;</a>"
+    ) in html
     assert 'id="id_capability_4-error"' in html
     assert "Listens well." in html
     assert f'name="capability_1" type="radio" value="{levels[3].pk}" checked' in html

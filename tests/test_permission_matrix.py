@@ -66,6 +66,12 @@ FAMILIES = {
     "portfolios:review": REVIEW, "portfolios:objective_create": REVIEW, "portfolios:objective_edit": REVIEW,
     "portfolios:objective_delete": REVIEW, "portfolios:objective_status": PLAN_STATUS,
     "organisations:index": ORGANISATION_INDEX,
+    "feedback:round_start": PORTFOLIO_CHANGE, "feedback:round": PORTFOLIO_VIEW, "feedback:round_edit": PORTFOLIO_CHANGE,
+    "feedback:self_rating": PORTFOLIO_CHANGE, "feedback:rater_add": PORTFOLIO_CHANGE,
+    "feedback:rater_remove": PORTFOLIO_CHANGE, "feedback:round_send": PORTFOLIO_CHANGE,
+    "feedback:round_remind": PORTFOLIO_CHANGE, "feedback:round_close": PORTFOLIO_CHANGE,
+    "feedback:report_release": REVIEW, "feedback:report": PORTFOLIO_VIEW,
+    "feedback:report_evidence": PORTFOLIO_CHANGE,
 }
 # The pillar page shows to all who may view, but only the practitioner saves it.
 METHOD_FAMILIES = {"portfolios:assessment_pillar": {"GET": PORTFOLIO_VIEW, "POST": PORTFOLIO_CHANGE}}
@@ -82,7 +88,7 @@ def url_patterns(resolver=None, prefix="", namespace=""):
             yield prefix + str(entry.pattern), f"{namespace}:{entry.name}" if namespace else entry.name
 
 
-PUBLIC = {"login", "healthz", "invitations:accept"}  # covered by test_site.py and test_invitations.py
+PUBLIC = {"login", "healthz", "invitations:accept", "feedback_respond"}  # covered by test_site.py, test_invitations.py, test_feedback_rater.py
 ALL_URLS = sorted(set(url_patterns()))
 PRIVATE_URLS = [(route, name) for route, name in ALL_URLS if name not in PUBLIC]
 
@@ -124,19 +130,35 @@ def world(framework):
     from portfolios.models import ExportJob
 
     job = ExportJob.objects.create(organisation=org, requested_by=people["organisation_admin"])
+    from django.utils import timezone
+
+    from portfolios.feedback import services as feedback_services
+
+    today = timezone.localdate()
+    feedback_round = feedback_services.start_round(
+        assessment=assessment, capabilities=assessment.framework.capabilities.all()[:2],
+        opens_on=today, closes_on=today + datetime.timedelta(days=21),
+    )
+    invitation = feedback_services.add_rater(
+        feedback_round=feedback_round, name="A rater", email="rater@elsewhere.example", group="peer"
+    )
     values = {
         "job_id": job.pk,
         "pillar_slug": "expert-practice", "number": "1", "framework_slug": framework.slug,
         "file_pk": attachment.pk, "objective_pk": objective.pk, "organisation_id": org.pk,
         "user_id": people["owner"].pk, "appraiser_id": people["assigned_appraiser"].pk, "token": "not-a-token",
+        "invitation_pk": invitation.pk,
     }
-    return {"people": people, "assessment": assessment, "evidence": evidence, "values": values}
+    return {"people": people, "assessment": assessment, "evidence": evidence, "values": values,
+            "feedback_round": feedback_round}
 
 
 def concrete(route: str, world) -> str:
     def value(match):
         name = match.group(2)
         if name == "pk":
+            if route.startswith("feedback/"):
+                return str(world["feedback_round"].pk)
             return str(world["evidence"].pk if route.startswith("evidence/") else world["assessment"].pk)
         return str(world["values"][name])
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[1]
 # Pages that answer without sign-in, and what they answer to a made-up address.
-PUBLIC_URL_NAMES = {"login": (200, 405), "healthz": (200,), "accept": (404,)}
+PUBLIC_URL_NAMES = {"login": (200, 405), "healthz": (200,), "accept": (404,), "feedback_respond": (404,)}
 
 
 def iter_patterns(resolver, prefix=""):

@@ -94,7 +94,9 @@ class RaterForm(forms.Form):
                     choices=choices,
                     required=False,
                     widget=forms.RadioSelect,
-                    error_messages={"invalid_choice": f"Select a rating for capability {capability.number} from the list"},
+                    error_messages={
+                        "invalid_choice": f"Select a rating for capability {capability.number} from the list"
+                    },
                 )
             if self.per_pillar:
                 for kind in CommentKind.values:

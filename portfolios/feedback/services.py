@@ -187,8 +187,8 @@ def remove_rater(*, feedback_round: FeedbackRound, invitation: FeedbackInvitatio
     invitation.delete()
 
 
-def _send_invitations(feedback_round, invitations, *, request=None, reminder=False) -> None:
-    now = timezone.now()
+def _send_invitations(feedback_round, invitations, *, request=None, reminder=False, now=None) -> None:
+    now = now or timezone.now()
     field = "reminded_at" if reminder else "sent_at"
     FeedbackInvitation.objects.filter(pk__in=[i.pk for i in invitations]).update(**{field: now})
     links = [(invitation, tokens.token_for(invitation.token_nonce)) for invitation in invitations]
@@ -236,19 +236,22 @@ def send_due_reminders(*, today=None) -> int:
     yet reminded today. Run daily (manage.py send_feedback_reminders).
     Returns the number of emails."""
     today = today or timezone.localdate()
+    # Stamped on the day being processed, so a second run for that day finds
+    # the raters already reminded.
+    stamp = timezone.make_aware(datetime.datetime.combine(today, timezone.localtime().time()))
+    start_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     sent = 0
     for feedback_round in FeedbackRound.objects.open_on(today).select_related("assessment__practitioner"):
         if (feedback_round.closes_on - today).days != feedback_round.reminder_days_before:
             continue
         with transaction.atomic():
             locked = _lock(feedback_round)
-            start_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
             waiting = list(
                 locked.invitations.select_for_update().awaiting_response()
                 .exclude(reminded_at__gte=start_of_day)
             )
             if waiting:
-                _send_invitations(feedback_round, waiting, reminder=True)
+                _send_invitations(feedback_round, waiting, reminder=True, now=stamp)
                 sent += len(waiting)
     return sent
 
@@ -338,7 +341,9 @@ class RaterAnswers:
 
 
 def _lock_usable(invitation: FeedbackInvitation, today=None) -> FeedbackInvitation:
-    locked = FeedbackInvitation.objects.select_for_update().select_related(
+    # Lock the invitation and its round only: the joined practitioner and
+    # rating scale rows are shared with everything else.
+    locked = FeedbackInvitation.objects.select_for_update(of=("self", "round")).select_related(
         "round__assessment__practitioner", "round__assessment__rating_scale"
     ).get(pk=invitation.pk)
     check_usable(locked, today)
@@ -397,9 +402,13 @@ def add_report_as_evidence(*, feedback_round: FeedbackRound, report) -> Evidence
     """An evidence item of type 360-degree feedback for the round, mapped to
     the capabilities it asked about and included in the round's assessment
     (if that can still change). Once only."""
+    from portfolios.access import Capacity, feedback_report_visible
+
     feedback_round = _lock(feedback_round)
     if not feedback_round.is_closed():
         raise FeedbackError("The report can be added as evidence once the round has closed")
+    if not feedback_report_visible(feedback_round, Capacity.PRACTITIONER):
+        raise FeedbackError("You can add the report to your evidence once your appraiser has released it")
     if EvidenceItem.objects.filter(feedback_round=feedback_round).exists():
         raise FeedbackError("This report is already in your evidence")
     assessment = feedback_round.assessment

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import FeedbackRelease
@@ -91,9 +92,9 @@ def self_rating(request, pk):
         .order_by("capability__pillar__order", "capability__number")
     )
     editable = feedback_round.status == RoundStatus.DRAFT
+    levels = list(assessment.rating_scale.levels.order_by("value"))
     form = None
     if editable:
-        levels = list(assessment.rating_scale.levels.order_by("value"))
         form = SelfRatingForm(request.POST or None, self_ratings=ratings, levels=levels)
         if request.method == "POST" and form.is_valid():
             try:
@@ -111,6 +112,7 @@ def self_rating(request, pk):
         return redirect("feedback:round", pk=feedback_round.pk)
     return render(request, "feedback/self_rating.html", {
         "round": feedback_round, "assessment": assessment, "form": form, "ratings": ratings, "editable": editable,
+        "levels": levels,
     })
 
 
@@ -188,8 +190,6 @@ def rater_add(request, pk):
 
 
 def _raters_url(feedback_round) -> str:
-    from django.urls import reverse
-
     return reverse("feedback:round", kwargs={"pk": feedback_round.pk}) + "#raters"
 
 
