@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,14 @@ def test_pages_reference_no_outside_host(practitioner_client, framework):
         external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
         assert external == [], (url, external)
         assert "<script>" not in html and " style=" not in html, url
+
+
+def test_pages_carry_a_content_security_policy_that_allows_only_this_site(client):
+    response = client.get(reverse("login"))
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in response["Content-Security-Policy"].split(";") if directive.strip()
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
