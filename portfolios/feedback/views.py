@@ -9,7 +9,7 @@ report (portfolios/feedback/report.py), which keeps them anonymous.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -230,43 +230,47 @@ def round_send(request, pk):
     return redirect("feedback:round", pk=feedback_round.pk)
 
 
-@require_POST
-def round_remind(request, pk):
-    feedback_round = access.get_feedback_round_to_manage(request.user, pk)
+def _act_on_round(request, feedback_round, action, success) -> HttpResponse:
+    """Run a service on the round; say what happened or why it was refused,
+    and go back to the round page. ``success`` makes the message from the
+    service's result."""
     try:
-        count = services.send_reminders(feedback_round=feedback_round, request=request)
+        result = action()
     except services.FeedbackError as refused:
         messages.error(request, str(refused))
     else:
-        if count:
-            messages.success(request, f"Reminder sent to {_plural(count, 'rater')}")
-        else:
-            messages.success(request, "Everyone has responded, so no reminders were sent")
+        messages.success(request, success(result))
     return redirect("feedback:round", pk=feedback_round.pk)
+
+
+@require_POST
+def round_remind(request, pk):
+    feedback_round = access.get_feedback_round_to_manage(request.user, pk)
+    return _act_on_round(
+        request, feedback_round,
+        lambda: services.send_reminders(feedback_round=feedback_round, request=request),
+        lambda count: f"Reminder sent to {_plural(count, 'rater')}" if count
+        else "Everyone has responded, so no reminders were sent",
+    )
 
 
 @require_POST
 def round_close(request, pk):
     feedback_round = access.get_feedback_round_to_manage(request.user, pk)
-    try:
-        services.close_round(feedback_round=feedback_round)
-    except services.FeedbackError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "Round closed. Nobody else can respond.")
-    return redirect("feedback:round", pk=feedback_round.pk)
+    return _act_on_round(
+        request, feedback_round, lambda: services.close_round(feedback_round=feedback_round),
+        lambda _: "Round closed. Nobody else can respond.",
+    )
 
 
 @require_POST
 def report_release(request, pk):
     feedback_round = access.get_feedback_round_to_release(request.user, pk)
-    try:
-        services.release_report(feedback_round=feedback_round, appraiser=request.user)
-    except services.FeedbackError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Report released to {feedback_round.assessment.practitioner.full_name}")
-    return redirect("feedback:round", pk=feedback_round.pk)
+    return _act_on_round(
+        request, feedback_round,
+        lambda: services.release_report(feedback_round=feedback_round, appraiser=request.user),
+        lambda _: f"Report released to {feedback_round.assessment.practitioner.full_name}",
+    )
 
 
 # The report -------------------------------------------------------------------
@@ -293,10 +297,6 @@ def report(request, pk):
 @require_POST
 def report_evidence(request, pk):
     feedback_round = access.get_feedback_round_to_manage(request.user, pk)
-    if feedback_round.is_closed() and not access.feedback_report_visible(feedback_round, access.Capacity.PRACTITIONER):
-        # The evidence item holds the report's figures, so it waits for the release too.
-        messages.error(request, "You can add the report to your evidence once your appraiser has released it")
-        return redirect("feedback:round", pk=feedback_round.pk)
     try:
         item = services.add_report_as_evidence(feedback_round=feedback_round, report=build_report(feedback_round))
     except services.FeedbackError as refused:
