@@ -1,6 +1,6 @@
 import json
 
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
 
 from accounts import services
@@ -13,8 +13,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="Print the demo accounts as a JSON list.")
+        scale = parser.add_argument_group(
+            "data at scale", "Instead of the demo people: N made-up organisations of M practitioners with K "
+            "evidence items each, for load tests (portfolios/scale_data.py). All three are needed."
+        )
+        scale.add_argument("--organisations", type=int, metavar="N")
+        scale.add_argument("--practitioners-per-org", type=int, metavar="M")
+        scale.add_argument("--evidence-per-practitioner", type=int, metavar="K")
 
     def handle(self, *args, **options):
+        sizes = [options["organisations"], options["practitioners_per_org"], options["evidence_per_practitioner"]]
+        if any(size is not None for size in sizes):
+            return self.seed_at_scale(*sizes)
         accounts = self.seed()
         if options["json"]:
             self.stdout.write(json.dumps(accounts, indent=2))
@@ -22,6 +32,28 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password for every one: {DEMO_PASSWORD} — demo only):")
         for account in accounts:
             self.stdout.write(f"  {account['email']:<40} {', '.join(account['roles']):<35} {account['organisation']}")
+
+    def seed_at_scale(self, organisations, practitioners, evidence) -> None:
+        from capability.models import Framework
+        from portfolios.scale_data import generate
+
+        if None in (organisations, practitioners, evidence):
+            raise CommandError(
+                "Give all of --organisations, --practitioners-per-org and --evidence-per-practitioner"
+            )
+        if organisations < 1 or practitioners < 1 or evidence < 0:
+            raise CommandError("Organisations and practitioners must be at least 1, evidence at least 0")
+        if not Framework.objects.current().exists():
+            call_command("load_framework", verbosity=0)
+        made = generate(
+            organisations=organisations, practitioners_per_org=practitioners, evidence_per_practitioner=evidence,
+            report=self.stdout.write,
+        )
+        self.stdout.write(
+            f"Made {made['organisations']} organisations, {made['practitioners']} practitioners and "
+            f"{made['evidence']} evidence items in {made['seconds']} s (password for every account: "
+            f"{DEMO_PASSWORD} — demo only)"
+        )
 
     @transaction.atomic
     def seed(self) -> list[dict]:
