@@ -230,6 +230,8 @@ def _export_page(request, organisation, job, *, status=200):
             "organisation": organisation,
             "job": job,
             "progress": bulk.progress_data(job),
+            # Practitioners whose report is in the file: those done less those that could not be made.
+            "made": job.done - len(job.problems or []),
             "valid_days": bulk.EXPORT_VALID_DAYS,
             "breadcrumbs": [
                 *_breadcrumbs(organisation),

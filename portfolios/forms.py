@@ -88,6 +88,18 @@ class CapabilityRatingForm(NHSFormMixin, forms.Form):
         self.capability = capability
         self.fields["rating"].label = f"Your rating for capability {capability.number}"
         self.fields["evidence"].label = f"Evidence for capability {capability.number} included in this assessment"
+        # Each message names its capability: a page lists the errors of
+        # several capabilities in one error summary, where the same words
+        # linking to different boxes would not say which is which.
+        self.fields["rating"].error_messages["invalid_choice"] = (
+            f"Choose a rating from the scale for capability {capability.number}"
+        )
+        self.fields["reflection"].error_messages["max_length"] = (
+            f"Reflection for capability {capability.number} must be {REFLECTION_MAX_LENGTH:,} characters or fewer"
+        )
+        self.fields["evidence"].error_messages["invalid_choice"] = (
+            f"Choose evidence from your own portfolio for capability {capability.number}"
+        )
         self.fields["rating"].choices = [
             *((str(level.value), f"{level.value} {level.label}") for level in levels),
             (NOT_YET_RATED, "Not yet rated"),

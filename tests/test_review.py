@@ -3,6 +3,7 @@ development plan rule, the audit trail and the notifications."""
 
 import datetime
 import itertools
+import re
 
 import pytest
 from django.utils.html import escape
@@ -319,3 +320,30 @@ def test_review_page_query_count_is_fixed(client, framework, practitioner, appra
     # 12, plus one for the assessment's 360° feedback rounds.
     with django_assert_num_queries(13):
         client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk}))
+
+
+def test_sign_off_problems_are_listed_in_an_error_summary_linked_to_the_fields(client, framework, practitioner,
+                                                                               appraiser):
+    assessment = rated_assessment(practitioner)
+    workflow.apply(assessment=assessment, name="submit", actor_user=practitioner, actor=Actor.PRACTITIONER)
+    workflow.apply(assessment=assessment, name="start_review", actor_user=appraiser, actor=Actor.APPRAISER)
+    review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
+    signed_in(client, appraiser)
+    data = {"action": "save", "summary": ""}
+    for number in range(1, 17):
+        data[f"a{number}-rating"] = "" if number in (3, 12) else "3"
+    client.post(review_url, data)
+
+    response = client.post(review_url, {"action": "appraiser_sign_off", "declaration": "on"})
+    html = response.content.decode()
+    assert "<title>Error: " in html
+    summary = html[html.index("nhsuk-error-summary"):html.index("</ul>", html.index("nhsuk-error-summary"))]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert [text for _, text in links] == [
+        "Rate capability 3 before you sign off",
+        "Rate capability 12 before you sign off",
+        "Write your overall summary before you sign off",
+    ]
+    assert all(f'id="{anchor}"' in html for anchor, _ in links)
+    assessment.refresh_from_db()
+    assert assessment.status == S.IN_REVIEW

@@ -78,6 +78,8 @@ def review(request, pk):
     if forms is None:
         messages.error(request, "That action is not available")
         return redirect("portfolios:review", pk=assessment.pk)
+    if action == "appraiser_sign_off" and assessment.is_under_review:
+        forms = _sign_off_problems(context) + forms
     if all(form.is_valid() for form in forms):
         if action == "save":
             try:
@@ -106,6 +108,32 @@ def review(request, pk):
     context["error_forms"] = forms
     context["has_errors"] = True
     return render(request, "portfolios/review.html", context)
+
+
+def _sign_off_problems(context) -> list:
+    """What stops the appraiser signing off, as errors on the fields to put
+    right, so that the error summary links to them, in page order. The
+    workflow checks the same again when the move is made."""
+    assessment = context["assessment"]
+    problems = []
+    for row in (row for group in context["matrix"] for row in group.rows):
+        if row.appraiser_value is None:
+            prefix = f"a{row.capability.number}"
+            comment = row.appraiser_rating.comment if row.appraiser_rating else ""
+            row.form = AppraiserRatingForm(
+                {f"{prefix}-rating": "", f"{prefix}-comment": comment},
+                capability=row.capability, levels=context["levels"],
+            )
+            row.form.is_valid()
+            row.form.add_error("rating", f"Rate capability {row.capability.number} before you sign off")
+            problems.append(row.form)
+    if not assessment.appraiser_summary.strip():
+        summary_form = SummaryForm({"summary": assessment.appraiser_summary})
+        summary_form.is_valid()
+        summary_form.add_error("summary", "Write your overall summary before you sign off")
+        context["summary_form"] = summary_form
+        problems.append(summary_form)
+    return problems
 
 
 def _message(error) -> str:

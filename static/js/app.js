@@ -10,3 +10,13 @@ import { initAll } from "../nhsuk/nhsuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
 initAll();
+
+// The file upload's button reads "No files chosen" then "Choose files", with
+// only a visually hidden comma between them, so its visible text runs the
+// two together ("No files chosenChoose files") for tools that read it
+// without the layout, such as speech recognition software matching what is
+// on screen with the button's name (WCAG 2.5.3 Label in Name). A space after
+// the comma keeps them two phrases; the button looks the same.
+for (const comma of document.querySelectorAll(".nhsuk-file-upload__status + .nhsuk-u-visually-hidden")) {
+  comma.after(" ");
+}
