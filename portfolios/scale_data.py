@@ -62,12 +62,7 @@ def ods_code(number: int) -> str:
     return f"L{number:04d}"
 
 
-def generate(
-    *, organisations: int, practitioners_per_org: int, evidence_per_practitioner: int,
-    report: Callable[[str], None] = print,
-) -> dict:
-    """Create what is missing of organisations 1..N; return counts and time."""
-    started = time.perf_counter()
+def _world() -> dict:
     framework = Framework.objects.current().get()
     world = {
         "framework": framework,
@@ -77,8 +72,20 @@ def generate(
         "password": make_password(DEMO_PASSWORD),
     }
     world["levels"] = list(world["scale"].levels.order_by("value"))
+    return world
+
+
+def generate(
+    *, organisations: int, practitioners_per_org: int, evidence_per_practitioner: int,
+    report: Callable[[str], None] = print, first: int = 1,
+) -> dict:
+    """Create what is missing of organisations ``first`` to ``first + N - 1``
+    (ODS codes L0001…); return counts and time."""
+    started = time.perf_counter()
+    world = _world()
     made = {"organisations": 0, "practitioners": 0, "evidence": 0}
-    for number in range(1, organisations + 1):
+    last = first + organisations - 1
+    for number in range(first, last + 1):
         if Organisation.objects.filter(ods_code=ods_code(number)).exists():
             continue
         counts = _organisation(number, practitioners_per_org, evidence_per_practitioner, world)
@@ -87,7 +94,7 @@ def generate(
         made["evidence"] += counts["evidence"]
         elapsed = time.perf_counter() - started
         report(
-            f"Organisation {number} of {organisations}: {made['practitioners']} practitioners, "
+            f"Organisation {number} of {last}: {made['practitioners']} practitioners, "
             f"{made['evidence']} evidence items so far, {elapsed:.0f} s"
         )
     made["seconds"] = round(time.perf_counter() - started, 1)
@@ -170,12 +177,21 @@ def _organisation(number: int, practitioners: int, evidence_each: int, world: di
     return {"practitioners": practitioners, "evidence": evidence_count}
 
 
-def _evidence(people, assessments, evidence_each: int, world: dict, rng: random.Random) -> int:
+@transaction.atomic
+def add_evidence(*, practitioner, count: int) -> int:
+    """More evidence for one generated practitioner, included in their
+    assessment: for a portfolio far bigger than the rest."""
+    assessment = Assessment.objects.filter(practitioner=practitioner).latest_first().first()
+    start = EvidenceItem.objects.filter(owner=practitioner).count()
+    return _evidence([practitioner], [assessment], count, _world(), random.Random(practitioner.email), start=start)
+
+
+def _evidence(people, assessments, evidence_each: int, world: dict, rng: random.Random, start: int = 0) -> int:
     capabilities, statements = world["capabilities"], world["statements"]
     assessment_of = {a.practitioner_id: a for a in assessments}
     items = []
     for index, person in enumerate(people):
-        for n in range(evidence_each):
+        for n in range(start, start + evidence_each):
             pattern, evidence_type = ACTIVITIES[n % len(ACTIVITIES)]
             topic = TOPICS[(n * 7 + index) % len(TOPICS)]
             items.append(EvidenceItem(

@@ -47,3 +47,15 @@ def test_it_makes_organisations_of_rated_portfolios_with_a_third_reviewed(framew
 def test_it_needs_all_three_sizes(framework):
     with pytest.raises(CommandError, match="Give all of"):
         call_command("seed_demo", "--organisations", "2")
+
+
+def test_a_generated_practitioner_can_be_given_a_much_bigger_portfolio(framework):
+    from accounts.models import User
+    from portfolios.scale_data import add_evidence
+
+    call_command("seed_demo", "--organisations", "1", "--practitioners-per-org", "2",
+                 "--evidence-per-practitioner", "3")
+    person = User.objects.get(email="practitioner0@load1.example")
+    assert add_evidence(practitioner=person, count=30) == 30
+    assert EvidenceItem.objects.filter(owner=person).count() == 33
+    assert Assessment.objects.get(practitioner=person).evidence_links.count() == 33
