@@ -11,7 +11,7 @@ process, it measures each page's server-side time (median and 95th
 percentile of N requests after a warm-up) and its SQL queries, at a small
 and a large size of the data the page shows, and asks PostgreSQL to EXPLAIN
 every query of the large size, looking for sequential scans of the big
-tables.
+tables (over 50,000 rows).
 
 Prints one JSON document. Exits 1 when a budget is missed: p95 under 150 ms
 for each page (400 ms for the dashboard of the 500-practitioner
@@ -60,12 +60,18 @@ from django.urls import reverse  # noqa: E402
 
 BUDGET_P95_MS = 150
 BUDGET_BIG_DASHBOARD_P95_MS = 400
-BIG_TABLES = {
-    "portfolios_evidenceitem", "portfolios_capabilityrating", "portfolios_assessment",
-    "portfolios_evidencecapabilitylink", "portfolios_evidenceimpactlink", "portfolios_assessmentevidence",
-    "portfolios_appraiserrating", "portfolios_assessmenttransition", "accounts_user", "accounts_membership",
-    "accounts_appraiserassignment",
-}
+# A "big table" is one with more rows than this once the data is built
+# (evidence, its links, ratings and their history, at national size); a
+# sequential scan of a table of a few thousand people is the right plan.
+BIG_TABLE_ROWS = 50_000
+
+
+def big_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples > %s", [BIG_TABLE_ROWS]
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def build(organisations: int) -> dict:
@@ -156,7 +162,7 @@ def measure(user, url: str, requests: int) -> dict:
     }
 
 
-def sequential_scans(sql_list: list[str]) -> list[str]:
+def sequential_scans(sql_list: list[str], big: set[str]) -> list[str]:
     """Big tables read by a sequential scan in any of these queries' plans."""
     found = []
     with connection.cursor() as cursor:
@@ -169,7 +175,7 @@ def sequential_scans(sql_list: list[str]) -> list[str]:
             stack = [plan[0]["Plan"]]
             while stack:
                 node = stack.pop()
-                if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in BIG_TABLES:
+                if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in big:
                     found.append(f"{node['Relation Name']} in: {sql[:160]}")
                 stack.extend(node.get("Plans", []))
     return found
@@ -177,12 +183,13 @@ def sequential_scans(sql_list: list[str]) -> list[str]:
 
 def run(organisations: int, requests: int) -> dict:
     world = build(organisations)
+    big_names = big_tables() if connection.vendor == "postgresql" else set()
     results, passed = [], True
     for entry in pages(world):
         small = measure(*entry["small"], requests)
         big = measure(*entry["big"], requests)
         budget = BUDGET_BIG_DASHBOARD_P95_MS if entry["page"] == "organisation dashboard" else BUDGET_P95_MS
-        scans = sequential_scans(big["sql"])
+        scans = sequential_scans(big["sql"], big_names) if big_names else []
         ok = big["p95_ms"] < budget and small["p95_ms"] < budget and small["queries"] == big["queries"] and not scans
         passed = passed and ok
         results.append({
@@ -202,6 +209,7 @@ def run(organisations: int, requests: int) -> dict:
             "built_in_seconds": world["seconds"],
             "practitioners": User.objects.filter(memberships__role="practitioner").count(),
             "evidence_items": EvidenceItem.objects.count(),
+            "big_tables": sorted(big_names),
             "sizes": "small: organisation of 100 practitioners, portfolio of 40 items; "
                      "big: organisation of 500 practitioners, portfolio of 300 items",
         },
