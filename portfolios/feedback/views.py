@@ -69,18 +69,27 @@ def round_edit(request, pk):
         "message": feedback_round.message, "reminder_days_before": feedback_round.reminder_days_before,
     })
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_round(feedback_round=feedback_round, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except services.FeedbackError as refused:
-            messages.error(request, str(refused))
-            return redirect("feedback:round", pk=feedback_round.pk)
-        else:
-            messages.success(request, "Round details saved")
-            return redirect("feedback:round", pk=feedback_round.pk)
+        done = _save_form(request, form, feedback_round, "Round details saved",
+                          lambda: services.update_round(feedback_round=feedback_round, **form.cleaned_data))
+        if done:
+            return done
     return render(request, "feedback/round_edit.html",
                   {"round": feedback_round, "assessment": feedback_round.assessment, "form": form})
+
+
+def _save_form(request, form, feedback_round, success: str, save) -> HttpResponse | None:
+    """Run ``save``. Errors about the fields go back on the form (None: show
+    it again); a refusal or a success goes back to the round page."""
+    try:
+        save()
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    except services.FeedbackError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, success)
+    return redirect("feedback:round", pk=feedback_round.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,16 +106,10 @@ def self_rating(request, pk):
     if editable:
         form = SelfRatingForm(request.POST or None, self_ratings=ratings, levels=levels)
         if request.method == "POST" and form.is_valid():
-            try:
-                services.save_self_ratings(feedback_round=feedback_round, levels=form.levels())
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except services.FeedbackError as refused:
-                messages.error(request, str(refused))
-                return redirect("feedback:round", pk=feedback_round.pk)
-            else:
-                messages.success(request, "Self-rating saved")
-                return redirect("feedback:round", pk=feedback_round.pk)
+            done = _save_form(request, form, feedback_round, "Self-rating saved",
+                              lambda: services.save_self_ratings(feedback_round=feedback_round, levels=form.levels()))
+            if done:
+                return done
     elif request.method == "POST":
         messages.error(request, "Your self-rating cannot change once the invitations have gone out")
         return redirect("feedback:round", pk=feedback_round.pk)
