@@ -48,6 +48,7 @@ test: setup
 # They are not part of `make test`: timings never decide a unit test.
 # Every benchmark runs even when an earlier one misses its budget.
 bench: setup
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	@status=0; for script in bench/*_bench.py; do echo "== $$script"; $(RUN_ENV) $(BIN)/python $$script || status=1; done; exit $$status
 
 clean:
