@@ -48,6 +48,9 @@ from capability.models import Capability, RatingLevel
 from portfolios.models import AppraiserRating, AssessmentStatus, AssessmentTransition, CapabilityRating
 
 PAGE_SIZE = 25
+# The dashboard's table is longer than the members list: admins scan it for
+# statuses, and the counts above it cover every page.
+DASHBOARD_PAGE_SIZE = 50
 CLOSED_STATUSES = (AssessmentStatus.SIGNED_OFF, AssessmentStatus.LOCKED)
 # (label, tag modifier) for each status, as on the practitioner's own pages,
 # where a locked assessment is shown as signed off.
@@ -508,6 +511,43 @@ def _filter_practitioners(queryset, organisation, form: DashboardFilterForm, tod
 
 
 @dataclass
+class PractitionerCounts:
+    total: int
+    overdue: int
+    profiled: int
+    by_status: list[tuple[str, int]]
+
+
+def practitioner_counts(queryset: QuerySet[User], today) -> PractitionerCounts:
+    """How many practitioners there are, overdue, with agreed ratings and at
+    each status, for the whole list (not just the page shown), counted in
+    the database in one query."""
+    overdue = Q(latest_period_end__lt=today) & ~Q(latest_status__in=CLOSED_STATUSES)
+    grouped = (
+        queryset.order_by()
+        .values("latest_status")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=overdue),
+            profiled=Count("pk", filter=Q(agreed_count__gt=0)),
+        )
+    )
+    by_label: dict[str, int] = {}
+    total = overdue_count = profiled = 0
+    for row in grouped:
+        label, _ = STATUS_TAGS.get(row["latest_status"], (row["latest_status"], ""))
+        by_label[label] = by_label.get(label, 0) + row["n"]
+        total += row["n"]
+        overdue_count += row["overdue"]
+        profiled += row["profiled"]
+    in_order = dict.fromkeys(label for label, _ in STATUS_TAGS.values())
+    return PractitionerCounts(
+        total=total, overdue=overdue_count, profiled=profiled,
+        by_status=[(label, by_label[label]) for label in in_order if label in by_label],
+    )
+
+
+@dataclass
 class PractitionerRow:
     user: User
     status_label: str
@@ -619,18 +659,19 @@ def dashboard(request, organisation_id):
             .values("user_id")
         ).order_by("full_name", "email")
     )
-    form = DashboardFilterForm(request.GET or None, appraisers=appraisers)
+    filter_data = request.GET if any(key != "page" for key in request.GET) else None
+    form = DashboardFilterForm(filter_data, appraisers=appraisers)
     queryset = practitioner_queryset(organisation)
     filtered = False
     if form.is_bound:
         form.is_valid()  # invalid filters are reported and left out
         queryset = _filter_practitioners(queryset, organisation, form, today)
         filtered = any(form.cleaned_data.get(name) for name in form.fields)
-    rows = [_practitioner_row(user, today) for user in queryset]
+    counts = practitioner_counts(queryset, today)
+    paginator = Paginator(queryset, DASHBOARD_PAGE_SIZE)
+    paginator.count = counts.total  # counted already: no second COUNT over the same subqueries
+    page = paginator.get_page(request.GET.get("page"))
     levels, pillars = capability_profile(queryset)
-    status_counts = {}
-    for row in rows:
-        status_counts[row.status_label] = status_counts.get(row.status_label, 0) + 1
     return render(
         request,
         "organisations/dashboard.html",
@@ -638,15 +679,15 @@ def dashboard(request, organisation_id):
             "organisation": organisation,
             "form": form,
             "filtered": filtered,
-            "rows": rows,
+            "page": page,
+            "rows": [_practitioner_row(user, today) for user in page.object_list],
+            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+            "ellipsis": paginator.ELLIPSIS,
             "today": today,
-            "status_counts": [
-                (label, status_counts[label])
-                for label in dict.fromkeys(label for label, _ in STATUS_TAGS.values())
-                if label in status_counts
-            ],
-            "overdue_count": sum(1 for row in rows if row.overdue),
-            "profiled_count": sum(1 for row in rows if row.user.agreed_count),
+            "total": counts.total,
+            "status_counts": counts.by_status,
+            "overdue_count": counts.overdue,
+            "profiled_count": counts.profiled,
             "levels": levels,
             "pillars": pillars,
             "charts": _profile_charts(levels, pillars) if pillars else None,

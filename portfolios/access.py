@@ -42,10 +42,13 @@ def _admin_organisation_ids(user):
     return Membership.objects.active().filter(user=user, role=Role.ORGANISATION_ADMIN).values("organisation_id")
 
 
-def visible_assessments(user) -> QuerySet[Assessment]:
+def visible_assessments(user, queryset: QuerySet[Assessment] | None = None) -> QuerySet[Assessment]:
+    """The assessments the user may see, narrowed from queryset when given
+    (so a page's select_related and the visibility rule make one query)."""
+    queryset = Assessment.objects.all() if queryset is None else queryset
     if not user.is_authenticated or not user.is_active:
-        return Assessment.objects.none()
-    return Assessment.objects.filter(
+        return queryset.none()
+    return queryset.filter(
         Q(practitioner=user)
         | Q(practitioner_id__in=_appraisee_ids(user))
         | Q(organisation_id__in=_admin_organisation_ids(user))
@@ -77,11 +80,8 @@ def capacity(user, assessment: Assessment) -> Capacity | None:
 
 
 def get_assessment(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
-    queryset = visible_assessments(user) if queryset is None else queryset.filter(
-        pk__in=visible_assessments(user).values("pk")
-    )
     try:
-        return queryset.get(pk=assessment_id)
+        return visible_assessments(user, queryset).get(pk=assessment_id)
     except (Assessment.DoesNotExist, ValueError):
         raise Http404("No such assessment")
 

@@ -616,12 +616,47 @@ def test_dashboard_runs_the_same_queries_whatever_the_number_of_practitioners(
         rate(assessment, index % 16, framework)
         agree(assessment, appraisers[0], {1: 1 + index % 4, 5: 2}, framework)
     signed_in(client, org_admin)
-    # session, user, organisation access, appraisers for the filter, practitioners,
-    # their appraisers, capabilities, levels, agreed rating counts
-    with django_assert_num_queries(9):
+    # session, user, organisation access, appraisers for the filter, counts by
+    # status, the page of practitioners, their appraisers, capabilities, levels,
+    # agreed rating counts
+    with django_assert_num_queries(10):
         response = client.get(url("dashboard", organisation) + f"?profession=nurse&appraiser={appraisers[0].pk}")
     assert len(response.context["rows"]) == size
     assert f"{size} of {size} practitioners have agreed ratings" in response.content.decode()
+
+
+def test_dashboard_shows_fifty_practitioners_a_page_with_counts_for_all_of_them(
+    admin_client, organisation, framework
+):
+    today = timezone.localdate()
+    for index in range(53):
+        person = practitioner_in(organisation, full_name=f"Person {index:02d}")
+        if index < 3:  # three overdue drafts; the rest have not started
+            AssessmentFactory(practitioner=person, period_start=today - datetime.timedelta(days=400),
+                              period_end=today - datetime.timedelta(days=1))
+
+    first = admin_client.get(url("dashboard", organisation)).content.decode()
+    second = admin_client.get(url("dashboard", organisation) + "?page=2").content.decode()
+
+    assert "53 practitioners, 3 overdue. Showing 1 to 50" in first
+    assert "Showing 51 to 53" in second
+    assert "Person 49" in first and "Person 50" not in first
+    assert "Person 50" in second and "Person 52" in second and "Person 49" not in second
+    for html in (first, second):
+        assert "<li>Not started: 50</li>" in html and "<li>Draft: 3</li>" in html
+        assert "0 of 53 practitioners have agreed ratings" in html
+    assert 'aria-label="Page 2"' in first
+
+
+def test_dashboard_pages_keep_the_filters(admin_client, organisation, framework):
+    for index in range(55):
+        practitioner_in(organisation, full_name=f"Nurse {index:02d}", profession=Profession.NURSE)
+    practitioner_in(organisation, full_name="Mo Midwife", profession=Profession.MIDWIFE)
+
+    html = admin_client.get(url("dashboard", organisation) + "?profession=nurse").content.decode()
+
+    assert "55 practitioners" in html and "Mo Midwife" not in html
+    assert 'href="?profession=nurse&amp;page=2"' in html
 
 
 # The chart's geometry ---------------------------------------------------------

@@ -6,6 +6,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from portfolios import access
+from portfolios.models import Assessment
 from portfolios.queries import assessments_for_pages
 from portfolios.reports.portfolio import render_portfolio_pdf, report_filename
 
@@ -15,7 +16,7 @@ def assessment_report(request, pk):
     """The report, or with ?pack=1 the pack (the report followed by the
     evidence files)."""
     assessment = access.get_assessment(
-        request.user, pk, assessments_for_pages(access.visible_assessments(request.user))
+        request.user, pk, assessments_for_pages(Assessment.objects.all())
     )
     pack = request.GET.get("pack") == "1"
     response = HttpResponse(render_portfolio_pdf(assessment, pack=pack), content_type="application/pdf")
