@@ -35,6 +35,7 @@ static: $(VENV)/.installed node_modules/.installed
 db: setup
 	mkdir -p var
 	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(MANAGE) createcachetable
 	$(RUN_ENV) $(MANAGE) load_framework
 	$(RUN_ENV) $(MANAGE) seed_demo
 

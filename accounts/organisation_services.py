@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import AppraiserAssignment, Invitation, Membership, Organisation, Role, User
+from portfolios import page_cache
 
 # token_urlsafe(32) gives 43 characters; anything much longer is not a token.
 MAX_TOKEN_LENGTH = 100
@@ -255,6 +256,7 @@ def set_member_roles(
             membership.save(update_fields=["is_active"])
     for role in sorted_roles(roles - set(existing)):
         existing[role] = Membership.objects.create(user=member, organisation=organisation, role=role)
+    page_cache.organisation_changed(organisation.pk)
     return [existing[role] for role in sorted_roles(roles)]
 
 
@@ -270,6 +272,7 @@ def deactivate_member(*, organisation: Organisation, member: User, deactivated_b
     for membership in active:
         membership.is_active = False
         membership.save(update_fields=["is_active"])
+    page_cache.organisation_changed(organisation.pk)
 
 
 @transaction.atomic
@@ -312,3 +315,4 @@ def unassign_appraiser(*, organisation: Organisation, practitioner: User, apprai
             f"{practitioner.full_name or practitioner.email}"
         )
     assignment.delete()
+    page_cache.portfolio_changed(practitioner.pk)

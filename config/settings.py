@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.service",
             ],
+            "libraries": {"nhsuk_widgets": "config.nhsuk_widgets"},
         },
     },
 ]
@@ -139,15 +140,66 @@ CONTENT_SECURITY_POLICY = {
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "build" / "static", BASE_DIR / "static"]
+# WhiteNoise serves files whose names carry the manifest's content hash with
+# "max-age=315360000, public, immutable": a changed file gets a new name, so a
+# cached copy can never be stale. This is for the rest, served under their own
+# names: a few that are reached without a hash (js/app.js imports
+# nhsuk/nhsuk-frontend.min.js by a relative path, the web app manifest names
+# its icons). After a deploy a browser may keep an old copy that long, so it
+# is kept short; an hour still spares every page view a request. Off under
+# DEBUG, where every static URL is unhashed and edits should show at once.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60 * 60
 
-# Uploaded evidence is private: it lives outside anything served as static or
-# media, and is only ever sent through a view that checks permission.
+# Uploaded evidence and export ZIPs are private: they live outside anything
+# served as static or media, and are only ever sent through a view that
+# checks permission, reading them through the storage (never a local path).
+# DJANGO_STORAGE=s3 puts them in S3-compatible object storage, so that any
+# number of app servers and task workers see the same files; otherwise they
+# are files under PRIVATE_STORAGE_ROOT, which suits one machine only.
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("DJANGO_PRIVATE_STORAGE_ROOT", BASE_DIR / "var" / "private"))
-STORAGES = {
-    "default": {
+DJANGO_STORAGE = os.environ.get("DJANGO_STORAGE", "filesystem").strip().lower() or "filesystem"
+if DJANGO_STORAGE == "filesystem":
+    default_storage_backend = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
-    },
+    }
+elif DJANGO_STORAGE == "s3":
+    if not os.environ.get("DJANGO_S3_BUCKET", "").strip():
+        raise ImproperlyConfigured(
+            "DJANGO_STORAGE=s3 needs DJANGO_S3_BUCKET, the name of the bucket that holds uploaded files."
+        )
+    # Credentials are not settings: boto3 finds them itself (AWS_ACCESS_KEY_ID
+    # and AWS_SECRET_ACCESS_KEY, or an instance role), so none is ever here.
+    default_storage_backend = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DJANGO_S3_BUCKET"].strip(),
+            # For S3-compatible stores other than AWS (MinIO, Ceph, a
+            # cloud provider's own); unset means AWS.
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_S3_REGION") or None,
+            # Some S3-compatible stores only answer path-style requests.
+            "addressing_style": os.environ.get("DJANGO_S3_ADDRESSING_STYLE") or None,
+            # Lets one bucket hold several environments' files apart.
+            "location": os.environ.get("DJANGO_S3_PREFIX", "").strip("/"),
+            # Private objects: no ACL granted to anyone, and should a URL ever
+            # be made it is signed and expires. Files reach people only
+            # through the permission-checking views.
+            "default_acl": None,
+            "querystring_auth": True,
+            # Never replace an existing object: names are random, so a clash
+            # is a mistake, and overwriting would lose someone's evidence.
+            "file_overwrite": False,
+            # A file being read is downloaded whole first; past this size it
+            # goes to a temporary file rather than memory (the default keeps
+            # all of it in memory, and export ZIPs can be hundreds of MB).
+            "max_memory_size": 2_621_440,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"DJANGO_STORAGE must be 'filesystem' or 's3', not {DJANGO_STORAGE!r}.")
+STORAGES = {
+    "default": default_storage_backend,
     "staticfiles": {
         "BACKEND": os.environ.get(
             "DJANGO_STATICFILES_STORAGE",
@@ -155,6 +207,40 @@ STORAGES = {
         ),
     },
 }
+
+# The default cache is per process. Anything that must hold across servers
+# (the 360° rater links' rate limit, FEEDBACK_LINK_RATE_LIMIT) needs
+# DJANGO_CACHE=database: every server shares one table in the one PostgreSQL.
+# The table is made by `manage.py createcachetable` (part of `make db`).
+DJANGO_CACHE = os.environ.get("DJANGO_CACHE", "local").strip().lower() or "local"
+if DJANGO_CACHE == "local":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif DJANGO_CACHE == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            # Past MAX_ENTRIES a third of the rows are deleted, live rate
+            # limit counts among them; Django's 300 is too few for one count
+            # per rater address across the country.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"DJANGO_CACHE must be 'local' or 'database', not {DJANGO_CACHE!r}.")
+# Rendered portfolio pages (portfolios/page_cache.py), in each process's own
+# memory whatever DJANGO_CACHE says: their keys carry the portfolio's
+# revision, read from the database on every request, so a copy held by one
+# process can never be served stale by it after a change made through
+# another. Expiry bounds how long a change made outside the services (a
+# database console) can go unseen; 0 turns the cache off.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    # About 30 KB a page: some 30 MB a process at most.
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "120"))
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "no-reply@consultant-capability.local")
@@ -239,3 +325,8 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 # out a whole hospital. (axes.W006 warns about exactly this choice.)
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# How many proxies (load balancers) stand between people and this server,
+# so that the client's own address can be read from X-Forwarded-For
+# (config/client_address.py): 0 when nothing does.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"

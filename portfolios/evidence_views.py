@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from capability.models import Capability, Framework
-from portfolios import access, evidence_services, files
+from portfolios import access, evidence_services, files, page_cache
 from portfolios.evidence_forms import EvidenceFilterForm, EvidenceForm
 from portfolios.models import (
     AssessmentEvidence,
@@ -120,6 +120,18 @@ def _filtered(queryset: QuerySet[EvidenceItem], form: EvidenceFilterForm) -> Que
 @require_safe
 def evidence_list(request):
     access.require_practitioner(request.user)
+    # Unfiltered pages come from the page cache; filtered ones are built each
+    # time (they vary too much to be worth keeping, and may hold errors).
+    filtered_request = any(key != "page" for key in request.GET)
+    return page_cache.render_page(
+        request, "portfolios/evidence_list.html", {},
+        practitioner=request.user, name="evidence_list", build=lambda: _evidence_list_context(request),
+        parts=("title", "content"),
+        cache=not filtered_request,
+    )
+
+
+def _evidence_list_context(request) -> dict:
     capabilities = list(
         Capability.objects.filter(framework__is_current=True)
         .select_related("pillar")
@@ -138,18 +150,14 @@ def evidence_list(request):
         filtered = any(form.cleaned_data.get(name) for name in form.fields)
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "portfolios/evidence_list.html",
-        {
-            "form": form,
-            "page": page,
-            "items": list(page.object_list),
-            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-            "ellipsis": paginator.ELLIPSIS,
-            "filtered": filtered,
-        },
-    )
+    return {
+        "form": form,
+        "page": page,
+        "items": list(page.object_list),
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+        "ellipsis": paginator.ELLIPSIS,
+        "filtered": filtered,
+    }
 
 
 # One item ---------------------------------------------------------------------

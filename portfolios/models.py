@@ -462,3 +462,20 @@ from portfolios.feedback.models import (  # noqa: E402, F401
     FeedbackRound,
     FeedbackSelfRating,
 )
+
+
+class PortfolioRevision(models.Model):
+    """A counter that goes up whenever anything shown on a practitioner's
+    portfolio pages changes (portfolios/page_cache.py). Rendered pages are
+    cached under it, so a change makes every cached copy unreachable at once,
+    in every process. A row of its own, written only by UPDATE ... + 1: a
+    counter on the user row could be put back by a save() of a stale copy of
+    the user, and a counter that goes back can meet an old page again."""
+
+    practitioner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="portfolio_revision"
+    )
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Portfolio revision {self.number} of {self.practitioner_id}"

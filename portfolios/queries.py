@@ -2,10 +2,12 @@
 queries here, in one place, so their counts stay fixed whatever the size of
 the portfolio."""
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from capability.models import Capability, CapabilityElement, ElementBullet, Pillar, TransitionPoint
 from portfolios.models import AppraiserRating, Assessment, CapabilityRating, EvidenceItem
@@ -17,7 +19,8 @@ EXPECTED_LEVEL = 3
 
 
 def assessments_for_pages(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
-    return queryset.select_related("framework", "rating_scale", "practitioner")
+    # The portfolio revision comes with the practitioner: the page cache's key.
+    return queryset.select_related("framework", "rating_scale", "practitioner__portfolio_revision")
 
 
 def assessment_list(user) -> list[Assessment]:
@@ -140,6 +143,22 @@ class PillarRows:
         return "within" if self.evidence_count <= high else "above"
 
 
+_ITEM, _FILE = uuid.UUID(int=1), uuid.UUID(int=2)
+
+
+def _evidence_url_makers():
+    """Functions giving an item's page and a file's download address. A
+    portfolio can list hundreds of items: resolving the URL pattern for each
+    (reverse()) cost more than the rest of the page, so it is resolved once
+    and the ids put into the result."""
+    detail = reverse("portfolios:evidence_detail", kwargs={"pk": _ITEM})
+    download = reverse("portfolios:attachment_download", kwargs={"pk": _ITEM, "file_pk": _FILE})
+    return (
+        lambda item_id: detail.replace(str(_ITEM), str(item_id)),
+        lambda item_id, file_id: download.replace(str(_ITEM), str(item_id)).replace(str(_FILE), str(file_id)),
+    )
+
+
 def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
     """Every capability of the assessment grouped by pillar, with its rating,
     the evidence included in the assessment that is mapped to it, and whether
@@ -162,7 +181,11 @@ def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
         .order_by("-activity_date", "title")
     )
     evidence = defaultdict(list)
+    detail_url, download_url = _evidence_url_makers()
     for item in included:
+        item.detail_url = detail_url(item.pk)
+        for attachment in item.attachment_list:
+            attachment.download_url = download_url(item.pk, attachment.pk)
         for link in item.capability_link_list:
             evidence[link.capability_id].append(item)
     appraiser_ratings = {

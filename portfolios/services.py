@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.models import Membership, Role
 from capability.models import Capability, Framework, RatingScale
+from portfolios import page_cache
 from portfolios.models import (
     PRACTITIONER_EDITABLE,
     Assessment,
@@ -102,6 +103,7 @@ def start_assessment(
              for evidence_id in copy_from.evidence_links.values_list("evidence_id", flat=True)],
             AssessmentEvidence, default_user=practitioner,
         )
+    page_cache.portfolio_changed(practitioner.pk)
     return assessment
 
 
@@ -165,6 +167,7 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
         AssessmentEvidence, default_user=assessment.practitioner,
     )
     assessment.evidence_links.filter(evidence_id__in=(shown & included) - chosen).delete()
+    page_cache.portfolio_changed(assessment.practitioner_id)
     return assessment
 
 
@@ -208,6 +211,8 @@ def include_evidence_in_drafts(*, evidence: EvidenceItem) -> None:
             "assessment_id", flat=True
         )
     )
-    AssessmentEvidence.objects.bulk_create(
-        AssessmentEvidence(assessment_id=pk, evidence=evidence) for pk in drafts if pk not in existing
+    bulk_create_with_history(
+        [AssessmentEvidence(assessment_id=pk, evidence=evidence) for pk in drafts if pk not in existing],
+        AssessmentEvidence, default_user=evidence.owner,
     )
+    page_cache.portfolio_changed(evidence.owner_id)

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from portfolios import page_cache
 from portfolios.models import (
     AppraiserRating,
     Assessment,
@@ -161,5 +162,6 @@ def apply(*, assessment: Assessment, name: str, actor_user, actor: Actor, commen
             assessment=assessment, from_status=S.SIGNED_OFF, to_status=S.LOCKED, actor=None,
             comment="Locked when both sides had signed off",
         )
+    page_cache.portfolio_changed(assessment.practitioner_id)
     assessment.refresh_from_db()
     return assessment

@@ -27,6 +27,15 @@ def private_storage(settings, tmp_path):
     return location
 
 
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with no cached pages (portfolios/page_cache.py), as
+    a freshly started server does."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
 @pytest.fixture
 def framework(db):
     """The consultant-level framework, loaded from the project's fixtures."""

@@ -636,3 +636,18 @@ def test_changes_to_what_evidence_is_mapped_to_are_recorded(practitioner_client,
     assert (1, "-", "") in kinds
     assert (2, "~", "Led the peer review") in kinds
     assert {record.history_user for record in history} == {practitioner}
+
+
+def test_new_evidence_goes_into_draft_assessments_with_an_audit_record(practitioner, framework):
+    draft = AssessmentFactory(practitioner=practitioner)
+    capability = Capability.objects.get(framework=framework, number=3)
+
+    evidence = evidence_services.create_evidence(
+        owner=practitioner, title="Ward round teaching", evidence_type="course",
+        activity_date=datetime.date(2026, 6, 1), description="Taught the team.", capability_links={capability.pk: ""},
+    )
+
+    link = AssessmentEvidence.objects.get(assessment=draft, evidence=evidence)
+    record = link.history.get()
+    assert record.history_type == "+"
+    assert record.history_user == practitioner

@@ -598,6 +598,34 @@ def test_guessing_links_counts_towards_the_limit_and_other_addresses_are_not_aff
     assert client.get(url(token), REMOTE_ADDR="192.0.2.7").status_code == 200
 
 
+@override_settings(FEEDBACK_LINK_RATE_LIMIT=3, TRUSTED_PROXY_COUNT=1)
+def test_behind_a_load_balancer_the_limit_counts_each_client_not_the_balancer(client, assessment, framework):
+    _, token = one_link(assessment, framework)
+    cache.clear()
+    balancer = {"REMOTE_ADDR": "10.0.0.2"}
+
+    for _ in range(3):
+        assert client.get(url("B" * tokens.TOKEN_LENGTH), HTTP_X_FORWARDED_FOR="198.51.100.9", **balancer).status_code == 404
+    # The guesser is paused, even when it writes a made-up address first...
+    assert client.get(url(token), HTTP_X_FORWARDED_FOR="203.0.113.1, 198.51.100.9", **balancer).status_code == 429
+    # ...and another rater behind the same balancer is not.
+    assert client.get(url(token), HTTP_X_FORWARDED_FOR="192.0.2.44", **balancer).status_code == 200
+
+
+def test_client_address_is_remote_addr_unless_proxies_are_trusted(rf, settings):
+    from config.client_address import client_address
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.1, 198.51.100.9")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_address(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_address(request) == "198.51.100.9"
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_address(request) == "203.0.113.1"
+    settings.TRUSTED_PROXY_COUNT = 3  # fewer entries than proxies: not believed
+    assert client_address(request) == "10.0.0.2"
+
+
 # The email ---------------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.client_address import client_address
 from portfolios.feedback import services
 from portfolios.feedback.models import RaterGroup
 from portfolios.feedback.rater_forms import RaterForm
@@ -54,7 +55,7 @@ TEMPLATES = "feedback/rater/"
 def rate_limited(request) -> bool:
     """Count this request against its address's fixed 10-minute window;
     True once the count is over settings.FEEDBACK_LINK_RATE_LIMIT."""
-    address = request.META.get("REMOTE_ADDR") or "unknown"
+    address = client_address(request) or "unknown"
     window = int(time.time() // RATE_LIMIT_WINDOW_SECONDS)
     key = _RATE_LIMIT_KEY.format(address=address, window=window)
     # A little longer than the window, so a key cannot expire mid-window.

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from capability.models import Capability, Pillar
-from portfolios import access, notifications, services, workflow
+from portfolios import access, notifications, page_cache, services, workflow
 from portfolios.models import Assessment, AssessmentStatus
 from portfolios.charts import assessment_charts
 from portfolios.forms import CapabilityRatingForm, StartAssessmentForm
@@ -93,7 +93,10 @@ def summary_context(request, assessment) -> dict:
 
 def summary(request, pk):
     assessment = _assessment(request, pk)
-    return render(request, "portfolios/assessment_summary.html", summary_context(request, assessment))
+    return page_cache.render_page(
+        request, "portfolios/assessment_summary.html", {"assessment": assessment},
+        practitioner=assessment.practitioner, name="summary", build=lambda: summary_context(request, assessment),
+    )
 
 
 @require_POST
@@ -130,13 +133,11 @@ def submit(request, pk):
 
 def gaps(request, pk):
     assessment = _assessment(request, pk)
-    matrix = assessment_matrix(assessment)
-    return render(
-        request,
-        "portfolios/assessment_gaps.html",
-        {
-            "assessment": assessment,
-            "matrix": matrix,
+    return page_cache.render_page(
+        request, "portfolios/assessment_gaps.html", {"assessment": assessment},
+        practitioner=assessment.practitioner, name="gaps",
+        build=lambda: {
+            "matrix": assessment_matrix(assessment),
             "guide_per_capability": GUIDE_PER_CAPABILITY,
             "guide_per_pillar": GUIDE_PER_PILLAR,
             "career_stage_set": bool(assessment.practitioner.career_stage),
@@ -238,7 +239,16 @@ def pillar_page(request, pk, pillar_slug):
                     return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=next_pillar.slug)
                 return redirect("portfolios:assessment_summary", pk=assessment.pk)
     else:
-        forms, levels = _pillar_forms(request, assessment, pillar)
+        def build():
+            forms, levels = _pillar_forms(request, assessment, pillar)
+            return {"forms": forms, "levels": levels, "version": version}
+
+        return page_cache.render_page(
+            request, "portfolios/assessment_pillar.html",
+            {"assessment": assessment, "pillar": pillar, "pillars": pillars, "next_pillar": next_pillar,
+             "career_stage_set": bool(assessment.practitioner.career_stage)},
+            practitioner=assessment.practitioner, name="pillar", build=build,
+        )
 
     errors = [
         (f"#id_{form.prefix}-{name}" + ("_0" if name in ("rating", "evidence") else ""), message)

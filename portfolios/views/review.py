@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from capability.models import Capability
-from portfolios import access, notifications, review_services, workflow
+from portfolios import access, notifications, page_cache, review_services, workflow
 from portfolios.models import Assessment, AssessmentStatus, DevelopmentObjective
 from portfolios.queries import assessment_matrix, assessments_for_pages, objectives_for
 from portfolios.review_forms import (
@@ -65,7 +65,10 @@ def review(request, pk):
     assessment = access.get_assessment_to_review(request.user, pk, _pages())
     action = request.POST.get("action") if request.method == "POST" else None
     if action is None:
-        return render(request, "portfolios/review.html", _review_context(assessment))
+        return page_cache.render_page(
+            request, "portfolios/review.html", {"assessment": assessment},
+            practitioner=assessment.practitioner, name="review", build=lambda: _review_context(assessment),
+        )
 
     if action == "start_review":
         return _apply(request, assessment, "start_review", success="Review started")

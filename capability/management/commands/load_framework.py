@@ -7,6 +7,7 @@ from django.db import transaction
 
 from capability.models import CapabilityElement, Framework, TransitionPoint
 from capability.services import content_fingerprint, is_in_use
+from portfolios import page_cache
 
 CONSULTANT_FRAMEWORK = "consultant-level-practice"
 FRAMEWORK_FIXTURES = ["consultant_framework", "consultant_impact", "consultant_rating_scale"]
@@ -32,6 +33,7 @@ class Command(BaseCommand):
                     "Publish the changed content as a new edition (a new framework slug) instead."
                 )
             updated = load_transition_points(framework, TRANSITION_POINTS_CSV)
+            page_cache.everything_changed()
         if options["verbosity"]:
             self.stdout.write(f"Set the transition point of {updated} elements.")
 

@@ -1,0 +1,132 @@
+"""Rendered portfolio pages, cached until the portfolio changes.
+
+The busiest pages (assessment summary, gap view, pillar pages, evidence list,
+review) are read far more often than what they show is changed, and building
+them is most of the server's work. Their main content is cached under a key
+made of everything it depends on:
+
+- the practitioner's portfolio revision (PortfolioRevision), which every
+  service that changes anything these pages show moves on, in the same
+  transaction as the change (`portfolio_changed`);
+- who is looking, and the hash of their CSRF secret, because the content holds
+  forms whose tokens are only good for that browser;
+- the page (its path and query string) and today's date, because some of what
+  is shown depends on the date (overdue, feedback rounds that close by date).
+
+Framework editions shown on these pages cannot change once in use (the admin
+freezes them), so they need no part in the key.
+
+The cache is each process's own memory (the "pages" cache): a key is never
+reused for other content, so copies in other processes cannot be stale, only
+absent. Entries also expire after PAGE_CACHE_SECONDS, a bound on how long a
+change made outside the services (a database console) can go unseen.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models import F
+from django.middleware.csrf import get_token
+from django.utils import timezone
+
+CACHE_ALIAS = "pages"
+
+
+def portfolio_changed(*practitioner_ids) -> None:
+    """Move these practitioners' portfolio revisions on. Call it inside the
+    transaction that makes the change, so nobody sees the change under the
+    old revision."""
+    from portfolios.models import PortfolioRevision
+
+    ids = {pk for pk in practitioner_ids if pk is not None}
+    if not ids:
+        return
+    with transaction.atomic():
+        existing = set(PortfolioRevision.objects.filter(practitioner_id__in=ids).values_list("practitioner_id", flat=True))
+        if existing != ids:
+            PortfolioRevision.objects.bulk_create(
+                [PortfolioRevision(practitioner_id=pk) for pk in ids - existing], ignore_conflicts=True
+            )
+        PortfolioRevision.objects.filter(practitioner_id__in=ids).update(number=F("number") + 1)
+
+
+def everything_changed() -> None:
+    """Something every portfolio page shows changed (the framework's
+    loaded content, such as transition points)."""
+    from portfolios.models import PortfolioRevision
+
+    PortfolioRevision.objects.update(number=F("number") + 1)
+
+
+def organisation_changed(organisation_id) -> None:
+    """Something every member's pages show changed (an organisation setting)."""
+    from accounts.models import Membership
+
+    portfolio_changed(*Membership.objects.filter(organisation_id=organisation_id).values_list("user_id", flat=True))
+
+
+def revision_of(practitioner) -> int:
+    """The revision, read from the practitioner as loaded by the page's query
+    (select_related("practitioner__portfolio_revision")) or looked up."""
+    from portfolios.models import PortfolioRevision
+
+    try:
+        return practitioner.portfolio_revision.number
+    except PortfolioRevision.DoesNotExist:
+        return 0
+
+
+def page_key(request, *, practitioner, name: str) -> str | None:
+    """The cache key of this page's content for this viewer, or None when the
+    page must not come from the cache (anything but a plain GET)."""
+    if request.method != "GET" or settings.PAGE_CACHE_SECONDS <= 0:
+        return None
+    get_token(request)  # makes sure the browser has a CSRF secret, as rendering the forms would
+    parts = [
+        name,
+        str(practitioner.pk),
+        str(revision_of(practitioner)),
+        str(request.user.pk),
+        hashlib.sha256(_csrf_secret(request).encode()).hexdigest(),
+        request.get_full_path(),
+        timezone.localdate().isoformat(),
+    ]
+    return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _csrf_secret(request) -> str:
+    # The secret behind the tokens in the page's forms: a page cached for one
+    # browser must not be served to another, whose secret differs.
+    return request.META.get("CSRF_COOKIE", "")
+
+
+def cached(key: str | None, parts: tuple[str, ...]) -> dict[str, str] | None:
+    """Every part of the page held under key, or None unless all are there."""
+    if not key:
+        return None
+    found = caches[CACHE_ALIAS].get_many([f"{key}:{part}" for part in parts])
+    if len(found) != len(parts):
+        return None
+    return {part: found[f"{key}:{part}"] for part in parts}
+
+
+def store(key: str | None, part: str, html: str) -> None:
+    if key:
+        caches[CACHE_ALIAS].set(f"{key}:{part}", html, settings.PAGE_CACHE_SECONDS)
+
+
+def render_page(request, template_name: str, context: dict, *, practitioner, name: str, build,
+                cache: bool = True, parts: tuple[str, ...] = ("content",)):
+    """Render a page whose parts are wrapped in {% cached_part "name" %}: from
+    the cache when it holds every part for this key, otherwise with the
+    context build() returns (called only then, so a hit skips its queries)."""
+    from django.shortcuts import render
+
+    key = page_key(request, practitioner=practitioner, name=name) if cache else None
+    found = cached(key, parts)
+    context = {**context, "page_key": key, "page_parts": found}
+    if found is None:
+        context.update(build())
+    return render(request, template_name, context)

@@ -1,0 +1,34 @@
+"""{% cached_part "name" %}...{% endcached_part %}: a part of a page that
+portfolios/page_cache.render_page found in the cache (page_parts), or else
+the block rendered and stored under the page's key (page_key). The view
+looks the parts up first, so that on a hit it skips the queries they need."""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from portfolios import page_cache
+
+register = template.Library()
+
+
+class CachedPartNode(template.Node):
+    def __init__(self, nodelist, part):
+        self.nodelist, self.part = nodelist, part
+
+    def render(self, context):
+        found = context.get("page_parts")
+        if found is not None and self.part in found:
+            return mark_safe(found[self.part])
+        html = self.nodelist.render(context)
+        page_cache.store(context.get("page_key"), self.part, html)
+        return html
+
+
+@register.tag
+def cached_part(parser, token):
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError("cached_part takes the part's name, in quotes")
+    nodelist = parser.parse(("endcached_part",))
+    parser.delete_first_token()
+    return CachedPartNode(nodelist, bits[1][1:-1])

@@ -1,0 +1,275 @@
+"""The page cache (portfolios/page_cache.py): a page seen again comes from the
+cache, and anything that changes what it shows is seen at once, by the right
+person only."""
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts import organisation_services
+from accounts import services as account_services
+from accounts.forms import ProfileForm
+from accounts.models import CareerStage, Role
+from capability.models import Capability
+from portfolios import page_cache, review_services, services, workflow
+from portfolios.evidence_services import create_evidence, delete_evidence
+from portfolios.feedback import services as feedback_services
+from portfolios.models import AssessmentStatus, PortfolioRevision
+from tests.conftest import signed_in
+from tests.factories import AssessmentFactory, EvidenceFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def summary_url(assessment):
+    return reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk})
+
+
+def pillar_url(assessment, slug="expert-practice"):
+    return reverse("portfolios:assessment_pillar", kwargs={"pk": assessment.pk, "pillar_slug": slug})
+
+
+def without_tokens(html: str) -> str:
+    # Every response masks the CSRF secret afresh, in the header's sign-out form too.
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def revision(user) -> int:
+    return PortfolioRevision.objects.filter(practitioner=user).values_list("number", flat=True).first() or 0
+
+
+def test_a_page_seen_again_comes_from_the_cache_with_three_queries(
+    practitioner_client, practitioner, framework, django_assert_num_queries
+):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    first = practitioner_client.get(summary_url(assessment)).content.decode()
+    # session, user, the assessment (with its practitioner's revision)
+    with django_assert_num_queries(3):
+        again = practitioner_client.get(summary_url(assessment)).content.decode()
+    assert without_tokens(again) == without_tokens(first)
+    assert "Rated 0 of 16 capabilities" in again
+
+
+@pytest.mark.parametrize("name", ["assessment_gaps", "assessment_pillar", "review_page"])
+def test_other_cached_pages_seen_again_need_only_the_access_checks(
+    client, practitioner, appraiser, framework, name, django_assert_num_queries
+):
+    assessment = AssessmentFactory(practitioner=practitioner, status=AssessmentStatus.IN_REVIEW)
+    if name == "review_page":
+        signed_in(client, appraiser)
+        url, queries = reverse("portfolios:review", kwargs={"pk": assessment.pk}), 4  # + is this their appraisee
+    elif name == "assessment_pillar":
+        signed_in(client, practitioner)
+        url, queries = pillar_url(assessment), 4  # + the pillars, for a 404 on a wrong one
+    else:
+        signed_in(client, practitioner)
+        url, queries = reverse("portfolios:assessment_gaps", kwargs={"pk": assessment.pk}), 3
+    first = client.get(url)
+    with django_assert_num_queries(queries):
+        again = client.get(url)
+    assert again.status_code == first.status_code == 200
+    assert without_tokens(again.content.decode()) == without_tokens(first.content.decode())
+
+
+def test_the_unfiltered_evidence_list_is_cached_and_a_filtered_one_is_not(
+    practitioner_client, practitioner, framework, django_assert_num_queries
+):
+    EvidenceFactory(owner=practitioner, title="Clinic audit")
+    practitioner_client.get(reverse("portfolios:evidence_list"))
+    # session, user, is a practitioner, portfolio revision
+    with django_assert_num_queries(4):
+        html = practitioner_client.get(reverse("portfolios:evidence_list")).content.decode()
+    assert "Clinic audit" in html and "<title>Your evidence" in html
+    with django_assert_num_queries(6):
+        practitioner_client.get(reverse("portfolios:evidence_list") + "?type=nonsense")
+    with django_assert_num_queries(6):
+        html = practitioner_client.get(reverse("portfolios:evidence_list") + "?type=nonsense").content.decode()
+    assert "<title>Error: " in html
+
+
+def test_saving_ratings_shows_at_once_on_pages_seen_before(practitioner_client, practitioner, framework):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    for url in (summary_url(assessment), pillar_url(assessment),
+                reverse("portfolios:assessment_gaps", kwargs={"pk": assessment.pk})):
+        practitioner_client.get(url)
+
+    response = practitioner_client.post(pillar_url(assessment), {
+        "version": str(assessment.version), "save_draft": "",
+        "c1-rating": "3", "c1-reflection": "Changed today.",
+    })
+
+    assert response.status_code == 302
+    assert "Rated 1 of 16 capabilities" in practitioner_client.get(summary_url(assessment)).content.decode()
+    assert "Changed today." in practitioner_client.get(pillar_url(assessment)).content.decode()
+
+
+def test_new_evidence_shows_at_once_in_the_evidence_list_seen_before(practitioner_client, practitioner, framework):
+    practitioner_client.get(reverse("portfolios:evidence_list"))
+    capability = Capability.objects.get(framework=framework, number=2)
+    create_evidence(owner=practitioner, title="Service redesign", evidence_type="reflective_account",
+                    activity_date=datetime.date(2026, 5, 1), description="What I did.",
+                    capability_links={capability.pk: ""})
+    assert "Service redesign" in practitioner_client.get(reverse("portfolios:evidence_list")).content.decode()
+
+
+def test_another_browser_of_the_same_person_gets_forms_that_work_in_it(practitioner, framework):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for browser in (first, second):
+        browser.force_login(practitioner)
+    first.get(pillar_url(assessment))
+
+    html = second.get(pillar_url(assessment)).content.decode()
+    form = html[html.index('<form method="post" novalidate>'):]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    response = second.post(pillar_url(assessment), {
+        "csrfmiddlewaretoken": token, "version": str(assessment.version), "save_draft": "",
+    })
+
+    assert response.status_code == 302
+
+
+def test_a_page_cached_for_the_practitioner_is_never_shown_to_their_appraiser(
+    client, practitioner, appraiser, framework
+):
+    assessment = AssessmentFactory(practitioner=practitioner, status=AssessmentStatus.SUBMITTED)
+    signed_in(client, practitioner)
+    own = client.get(summary_url(assessment)).content.decode()
+    signed_in(client, appraiser)
+    theirs = client.get(summary_url(assessment)).content.decode()
+    assert "Open the review" not in own
+    assert "Open the review" in theirs
+
+
+def test_the_key_changes_with_the_date_and_posts_have_none(rf, practitioner, monkeypatch):
+    request = rf.get("/assessments/x/")
+    request.user = practitioner
+    today = page_cache.page_key(request, practitioner=practitioner, name="summary")
+    assert today == page_cache.page_key(request, practitioner=practitioner, name="summary")
+    monkeypatch.setattr(page_cache.timezone, "localdate", lambda: datetime.date(2031, 1, 1))
+    assert page_cache.page_key(request, practitioner=practitioner, name="summary") != today
+    post = rf.post("/assessments/x/")
+    post.user = practitioner
+    assert page_cache.page_key(post, practitioner=practitioner, name="summary") is None
+
+
+def test_no_caching_when_switched_off(practitioner_client, practitioner, framework, settings,
+                                      django_assert_num_queries):
+    settings.PAGE_CACHE_SECONDS = 0
+    assessment = AssessmentFactory(practitioner=practitioner)
+    practitioner_client.get(summary_url(assessment))
+    with django_assert_num_queries(12):
+        practitioner_client.get(summary_url(assessment))
+
+
+# Every kind of change moves the portfolio on --------------------------------
+
+
+def _rate_all(assessment):
+    level = assessment.rating_scale.levels.get(value=3)
+    assessment.ratings.update(level=level)
+
+
+def change_ratings(ctx):
+    services.save_ratings(assessment=ctx["assessment"], expected_version=ctx["assessment"].version, ratings=[])
+
+
+def submit(ctx):
+    _rate_all(ctx["assessment"])
+    services.submit_assessment(assessment=ctx["assessment"], expected_version=ctx["assessment"].version)
+
+
+def start_review(ctx):
+    ctx["assessment"].status = AssessmentStatus.SUBMITTED
+    ctx["assessment"].save()
+    workflow.apply(assessment=ctx["assessment"], name="start_review", actor_user=ctx["appraiser"],
+                   actor=workflow.Actor.APPRAISER)
+
+
+def save_review(ctx):
+    ctx["assessment"].status = AssessmentStatus.IN_REVIEW
+    ctx["assessment"].save()
+    review_services.save_review(assessment=ctx["assessment"], appraiser=ctx["appraiser"], ratings=[],
+                                summary="A new summary.")
+
+
+def add_objective(ctx):
+    ctx["assessment"].status = AssessmentStatus.IN_REVIEW
+    ctx["assessment"].save()
+    capability = ctx["assessment"].ratings.first().capability_id
+    review_services.save_objective(
+        assessment=ctx["assessment"], appraiser=ctx["appraiser"], objective=None, text="Lead a audit",
+        actions="Plan it", support="Time", target_date=datetime.date(2027, 1, 1), capability_ids=[capability],
+    )
+
+
+def add_evidence(ctx):
+    capability = ctx["assessment"].ratings.first().capability_id
+    create_evidence(owner=ctx["practitioner"], title="Teaching", evidence_type="course",
+                    activity_date=datetime.date(2026, 5, 1), description="Taught.", capability_links={capability: ""})
+
+
+def remove_evidence(ctx):
+    delete_evidence(evidence=EvidenceFactory(owner=ctx["practitioner"]))
+
+
+def start_feedback_round(ctx):
+    feedback_services.start_round(
+        assessment=ctx["assessment"], capabilities=Capability.objects.filter(framework=ctx["framework"])[:2],
+        opens_on=datetime.date.today(), closes_on=datetime.date.today() + datetime.timedelta(days=14),
+    )
+
+
+def change_career_stage(ctx):
+    person = ctx["practitioner"]
+    form = ProfileForm({"full_name": person.full_name, "profession": person.profession,
+                        "career_stage": CareerStage.YEARS_1_3}, instance=person)
+    assert form.is_valid(), form.errors
+    account_services.save_profile(form=form)
+
+
+def rename_their_appraiser(ctx):
+    account_services.ensure_user(email=ctx["appraiser"].email, full_name="A New Name")
+
+
+def assign_another_appraiser(ctx):
+    other = MembershipFactory(organisation=ctx["organisation"], role=Role.APPRAISER).user
+    account_services.assign_appraiser(organisation=ctx["organisation"], practitioner=ctx["practitioner"],
+                                      appraiser=other)
+
+
+def unassign_their_appraiser(ctx):
+    organisation_services.unassign_appraiser(organisation=ctx["organisation"], practitioner=ctx["practitioner"],
+                                             appraiser=ctx["appraiser"])
+
+
+def change_an_appraisers_roles(ctx):
+    organisation_services.set_member_roles(organisation=ctx["organisation"], member=ctx["appraiser"],
+                                           roles=[Role.APPRAISER, Role.ORGANISATION_ADMIN], changed_by=ctx["admin"])
+
+
+CHANGES = [change_ratings, submit, start_review, save_review, add_objective, add_evidence, remove_evidence,
+           start_feedback_round, change_career_stage, rename_their_appraiser, assign_another_appraiser,
+           unassign_their_appraiser, change_an_appraisers_roles]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
+def test_every_kind_of_change_moves_the_portfolio_revision_on(
+    change, organisation, practitioner, appraiser, org_admin, framework
+):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    before = revision(practitioner)
+    change({"assessment": assessment, "practitioner": practitioner, "appraiser": appraiser, "admin": org_admin,
+            "organisation": organisation, "framework": framework})
+    assert revision(practitioner) > before
+
+
+def test_a_change_that_fails_leaves_the_revision_where_it_was(practitioner, framework):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    before = revision(practitioner)
+    with pytest.raises(services.StaleVersion):
+        services.save_ratings(assessment=assessment, expected_version=assessment.version + 5, ratings=[])
+    assert revision(practitioner) == before
