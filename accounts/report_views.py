@@ -95,7 +95,8 @@ def ratings_csv(request, organisation_id):
     practitioners, _form, _filtered = dashboard_selection(organisation, request.GET)
     rows = csv_exports.ratings_rows(practitioners)
     return csv_exports.streaming_csv_response(
-        organisation_report_filename(organisation, "csv", kind="ratings"), csv_exports.RATINGS_HEADER, rows
+        organisation_report_filename(organisation, "csv", kind="ratings"), csv_exports.RATINGS_HEADER, rows,
+        neutralised=True,
     )
 
 

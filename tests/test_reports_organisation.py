@@ -214,9 +214,10 @@ def test_csv_downloads_run_the_same_queries_whatever_the_number_of_practitioners
     signed_in(client, org_admin)
 
     # Session, user, organisation, appraisers (for the filters), then the
-    # practitioners, their assessments, ratings, appraiser ratings, evidence
-    # counts and the current framework's capabilities.
-    with django_assert_num_queries(10):
+    # practitioners, their assessments, the capabilities and rating levels
+    # (small tables, read whole), ratings, appraiser ratings and evidence
+    # counts.
+    with django_assert_num_queries(11):
         response = client.get(url("ratings_csv", organisation, "?profession=nurse"))
         rows = read_csv(response)
     assert len(rows) == 1 + size * Capability.objects.filter(framework=framework).count()
