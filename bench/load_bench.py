@@ -3,29 +3,36 @@ workers on loopback, driven by locust with 50 concurrent signed-in users.
 
     python bench/load_bench.py [--seconds 60] [--users 50] [--worker-class sync|gthread] [--threads 4]
 
-Two measurements in the same run, against the same server, by the same
+Three measurements in the same run, against the same server, by the same
 client, with the same number of users and no think time (each user sends its
-next request as soon as the last one is answered, so both measure the most
+next request as soon as the last one is answered, so each measures the most
 the server can do):
 
 - app: each user signs in (the real sign-in form, with its CSRF token) and
   then loops over a realistic mix of pages. Practitioners: their dashboard,
   their assessment's summary, its pillar pages in turn, their evidence list
-  and the gap view. About one user in ten is an appraiser (review list and
-  dashboard) and one is an organisation admin (organisation dashboard).
-- floor: the same number of users, not signed in, asking for /healthz, the
-  cheapest view the server has. It runs the whole middleware stack and one
-  `SELECT 1` on the database, so the floor is "gunicorn + Django + one
-  database round trip", not a bare socket.
+  and the gap view, and now and then a save: a pillar page opened and sent
+  back as a draft through the real form (one action in twelve), which moves
+  their portfolio on, so the pages the page cache holds for them are built
+  afresh on their next visit. About one user in ten is an appraiser (review
+  list and dashboard) and one is an organisation admin (organisation
+  dashboard).
+- floor: the same users, signed in the same way, asking for /healthz, the
+  cheapest view the server has (it runs the whole middleware stack, which
+  loads their session and user as for any page, and one `SELECT 1`). The
+  floor is "gunicorn + Django + a signed-in request", so the ratio app/floor
+  is what the pages themselves cost; the budget applies to it.
+- anonymous floor: the same number of users, not signed in, on /healthz:
+  no session to load at all. Reported for comparison.
 
 Each measurement starts after every user has signed in and a short warm-up;
 figures are for the measured window only (sign-in is reported on its own).
 Prints one JSON document: requests per second, p50/p95/p99 latency (exact,
 from every response, not locust's rounded buckets), errors, figures for each
 page, the CPU used by gunicorn, by locust, by the temporary PostgreSQL and by
-anything else on the machine, the ratio app/floor and the machine. Exits 1 when any request
-failed (in any phase, sign-in included) or the app's throughput is under
-40 % of the floor's.
+anything else on the machine, the ratios app/floor and app/anonymous floor
+and the machine. Exits 1 when any request failed (in any phase, sign-in
+included) or the app's throughput is under 40 % of the (signed-in) floor's.
 
 Data: always a throwaway database made for the run, never the configured
 one (the data set is ~100k rows that cannot be rolled back from another
