@@ -98,7 +98,6 @@ import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
-import secrets  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -110,6 +109,7 @@ import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 
 import psutil  # noqa: E402  (a dependency of locust)
+from processes import app_environment, database_server, manage  # noqa: E402  (bench/processes.py)
 
 BUDGET_ERRORS_MAX = 0
 BUDGET_RATIO_MIN = 0.40
@@ -364,32 +364,6 @@ class FloorUser(FastHttpUser):
 
 # --- server and data ------------------------------------------------------------
 
-def server_environment(database_url: str) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_STATIC_ROOT": str(WORK / "static"),
-        "DJANGO_PRIVATE_STORAGE_ROOT": str(WORK / "private"),
-        "DJANGO_CONN_MAX_AGE": "60",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": database_url,
-    }
-
-
-def manage(environment: dict, *arguments: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *arguments], cwd=ROOT, env=environment,
-        capture_output=True, text=True,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
-    return result.stdout
-
-
 # After a bulk load, as a database in service would be: statistics up to date
 # and no autovacuum of the new rows running during the measurement.
 VACUUM = """
@@ -493,21 +467,6 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
         except psutil.Error:
             pass
     return total
-
-
-def database_server() -> psutil.Process | None:
-    """The temporary PostgreSQL's postmaster: the postgres process started on
-    the socket folder in DATABASE_URL (other clusters may run on the machine)."""
-    url = urllib.parse.urlsplit(os.environ.get("DATABASE_URL", ""))
-    folder = urllib.parse.unquote(url.netloc.rpartition("@")[2].rpartition(":")[0])
-    if not url.scheme.startswith("postgres") or not folder.startswith("/"):
-        return None
-    folder = "/" + folder.lstrip("/")  # the wrapper's URL starts the path with two slashes
-    for process in psutil.process_iter(["name", "cmdline"]):
-        command = process.info["cmdline"] or []
-        if process.info["name"] == "postgres" and "-D" in command and any(folder in part for part in command):
-            return process
-    return None
 
 
 def machine_busy() -> float:
@@ -659,7 +618,7 @@ def run(arguments) -> dict:
         database_url = f"sqlite:///{WORK / 'bench.sqlite3'}"
         database = ("sqlite (temporary file: no PostgreSQL server binaries found; two processes writing "
                     "sessions to one SQLite file is not how production runs)")
-    environment = server_environment(database_url)
+    environment = app_environment(database_url, WORK)
 
     started = time.perf_counter()
     log(f"database: {database}; migrating and seeding")

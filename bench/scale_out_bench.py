@@ -119,6 +119,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scale_out_support as support  # noqa: E402
+from processes import app_environment, database_server, manage  # noqa: E402
 from scale_out_support import Browser, Traffic, find_form, replace  # noqa: E402
 
 ORGANISATIONS = 2
@@ -522,35 +523,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def environment_for(database_url: str) -> dict:
-    # One key for both servers: a session or CSRF token made by one must be
-    # accepted by the other.
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_STATIC_ROOT": str(WORK / "static"),
-        "DJANGO_PRIVATE_STORAGE_ROOT": str(WORK / "shared-storage"),
-        "DJANGO_CONN_MAX_AGE": "60",
-        "DJANGO_CACHE": "database",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": database_url,
-    }
-
-
-def manage(environment: dict, *arguments: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *arguments], cwd=ROOT, env=environment,
-        capture_output=True, text=True,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
-    return result.stdout
-
-
 def lookup() -> dict:
     """The seeded organisations, admins and practitioners, and each
     practitioner's latest assessment and whether they may still change it."""
@@ -865,7 +837,11 @@ def run(arguments) -> dict:
                          "this checks."],
             "passed": False,
         }
-    environment = environment_for(database_url)
+    # One key for both servers (app_environment makes one per call): a
+    # session or CSRF token made by one must be accepted by the other.
+    environment = app_environment(
+        database_url, WORK, DJANGO_PRIVATE_STORAGE_ROOT=str(WORK / "shared-storage"), DJANGO_CACHE="database"
+    )
     storage = WORK / "shared-storage"
     storage.mkdir()
 
@@ -920,7 +896,7 @@ def run(arguments) -> dict:
         log(f"servers on {', '.join(servers)}, workers {', '.join(WORKER_IDS)}; "
             f"{len(people)} practitioners and {len(found['admins'])} admins")
 
-        postgres = support.database_server()
+        postgres = database_server()
         cpu_before = {name: support.cpu_seconds(process) for name, process in processes.items()}
         cpu_before["postgresql"] = support.tree_cpu_seconds(postgres)
         cpu_before["this_client"] = support.own_cpu_seconds()

@@ -11,7 +11,6 @@ after anything that monkey-patches the standard library with gevent.
 from __future__ import annotations
 
 import ctypes
-import os
 import html.parser
 import http.cookiejar
 import secrets
@@ -418,21 +417,6 @@ def own_cpu_seconds() -> float:
 def machine_busy() -> float:
     system = psutil.cpu_times()
     return sum(system) - system.idle - getattr(system, "iowait", 0.0)
-
-
-def database_server() -> psutil.Process | None:
-    """The temporary PostgreSQL's postmaster: the postgres process started on
-    the socket folder in DATABASE_URL (other clusters may run on the machine)."""
-    url = urllib.parse.urlsplit(os.environ.get("DATABASE_URL", ""))
-    folder = urllib.parse.unquote(url.netloc.rpartition("@")[2].rpartition(":")[0])
-    if not url.scheme.startswith("postgres") or not folder.startswith("/"):
-        return None
-    folder = "/" + folder.lstrip("/")  # the wrapper's URL starts the path with two slashes
-    for process in psutil.process_iter(["name", "cmdline"]):
-        command = process.info["cmdline"] or []
-        if process.info["name"] == "postgres" and "-D" in command and any(folder in part for part in command):
-            return process
-    return None
 
 
 def peak_rss_mb(process: subprocess.Popen | None) -> float | None:

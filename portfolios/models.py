@@ -452,18 +452,6 @@ class ExportJob(models.Model):
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
-# 360° feedback lives in its own module; imported here so Django finds the models.
-from portfolios.feedback.models import (  # noqa: E402, F401
-    FeedbackAnswer,
-    FeedbackComment,
-    FeedbackDraft,
-    FeedbackInvitation,
-    FeedbackResponse,
-    FeedbackRound,
-    FeedbackSelfRating,
-)
-
-
 class PortfolioRevision(models.Model):
     """A counter that goes up whenever anything shown on a practitioner's
     portfolio pages changes (portfolios/page_cache.py). Rendered pages are
@@ -479,3 +467,15 @@ class PortfolioRevision(models.Model):
 
     def __str__(self) -> str:
         return f"Portfolio revision {self.number} of {self.practitioner_id}"
+
+
+# 360° feedback lives in its own module; imported here so Django finds the models.
+from portfolios.feedback.models import (  # noqa: E402, F401
+    FeedbackAnswer,
+    FeedbackComment,
+    FeedbackDraft,
+    FeedbackInvitation,
+    FeedbackResponse,
+    FeedbackRound,
+    FeedbackSelfRating,
+)
