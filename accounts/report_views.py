@@ -224,6 +224,7 @@ def _get_job(organisation: Organisation, job_id) -> ExportJob:
 
 def _export_page(request, organisation, job, *, status=200):
     bulk.expire_if_due(job)
+    bulk.fail_if_stalled(job)
     return render(
         request,
         "organisations/export.html",
@@ -257,6 +258,7 @@ def export_progress(request, organisation_id, job_id):
     organisation = get_organisation_for_admin(request.user, organisation_id)
     job = _get_job(organisation, job_id)
     bulk.expire_if_due(job)
+    bulk.fail_if_stalled(job)
     response = JsonResponse(bulk.progress_data(job))
     response["Cache-Control"] = "private, no-store"
     return response

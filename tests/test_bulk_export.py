@@ -557,3 +557,55 @@ def test_export_with_the_real_portfolio_renderer_makes_readable_pdfs(organisatio
     assert archive.namelist() == ["rae-real-self-assessment-of-rae-real.pdf"]
     reader = PdfReader(io.BytesIO(archive.read(archive.namelist()[0])))
     assert "Rae Real" in " ".join(page.extract_text() or "" for page in reader.pages)
+
+
+def test_a_running_export_that_stops_moving_is_failed_when_its_page_is_opened(admin_client, organisation, org_admin):
+    long_ago = timezone.now() - datetime.timedelta(minutes=20)
+    stalled = ExportJob.objects.create(organisation=organisation, requested_by=org_admin, total=9, done=4,
+                                       status=ExportStatus.RUNNING, started_at=long_ago, progressed_at=long_ago)
+    moving = ExportJob.objects.create(organisation=organisation, requested_by=org_admin, total=9, done=4,
+                                      status=ExportStatus.RUNNING, started_at=long_ago,
+                                      progressed_at=timezone.now() - datetime.timedelta(minutes=2))
+
+    data = json.loads(admin_client.get(job_url("export_progress", stalled)).content)
+    html = admin_client.get(job_url("export", stalled)).content.decode()
+    still = json.loads(admin_client.get(job_url("export_progress", moving)).content)
+
+    assert data["status"] == "failed" and data["finished"] is True
+    assert "The export stopped before it finished" in html and "Start a new export" in html
+    assert 'http-equiv="refresh"' not in html
+    assert still["status"] == "running"
+
+
+def test_expire_exports_command_fails_exports_whose_worker_stopped(organisation, org_admin):
+    long_ago = timezone.now() - datetime.timedelta(minutes=20)
+    stalled = ExportJob.objects.create(organisation=organisation, requested_by=org_admin,
+                                       status=ExportStatus.RUNNING, started_at=long_ago, progressed_at=long_ago)
+    out = io.StringIO()
+
+    call_command("expire_exports", stdout=out)
+
+    stalled.refresh_from_db()
+    assert stalled.status == ExportStatus.FAILED and "stopped before it finished" in stalled.error
+    assert "Marked 1 unfinished export as failed" in out.getvalue()
+
+
+def test_each_report_made_moves_the_progress_time_on(organisation, org_admin, three_practitioners, monkeypatch):
+    job = ExportJob.objects.create(organisation=organisation, requested_by=org_admin)
+    job.practitioners.set(three_practitioners)
+    clock = [timezone.now()]
+    monkeypatch.setattr(bulk.timezone, "now", lambda: clock[0])
+    seen = []
+
+    def fake_zip(target, organisation, people, include_packs, on_progress):
+        for done in range(1, len(people) + 1):
+            clock[0] += datetime.timedelta(seconds=30)
+            on_progress(done)
+            seen.append(ExportJob.objects.values_list("done", "progressed_at").get(pk=job.pk))
+        return []
+
+    monkeypatch.setattr(bulk, "write_reports_zip", fake_zip)
+    started = clock[0]
+    bulk.run_export_job(job.pk)
+
+    assert seen == [(n, started + datetime.timedelta(seconds=30 * n)) for n in (1, 2, 3)]

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -31,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 # The ZIP is deleted this many days after it is ready.
 EXPORT_VALID_DAYS = 7
+EXPORT_STALLED_MINUTES = 15
+STALLED_MESSAGE = (
+    "The export stopped before it finished, perhaps because the server making it was restarted. "
+    "Start a new export."
+)
 ERRORS_FILE = "errors.txt"
 NO_ASSESSMENT = "has not started an assessment in this organisation, so there is no report"
 NOT_MADE = "the report could not be made"
@@ -146,8 +152,9 @@ def start_export(*, organisation, requested_by, people_ids: list, include_packs:
 def run_export_job(job_id) -> None:
     """Build the job's ZIP. Runs once: a job that is not waiting (already
     taken by another worker, or finished) is left alone."""
+    now = timezone.now()
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now(), done=0
+        status=ExportStatus.RUNNING, started_at=now, progressed_at=now, done=0
     )
     if not claimed:
         return
@@ -156,7 +163,7 @@ def run_export_job(job_id) -> None:
     ExportJob.objects.filter(pk=job.pk).update(total=len(people))
 
     def progress(done: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(done=done)
+        ExportJob.objects.filter(pk=job.pk).update(done=done, progressed_at=timezone.now())
 
     try:
         with tempfile.NamedTemporaryFile(prefix="export-", suffix=".zip") as temporary:
@@ -231,6 +238,37 @@ def fail_abandoned(now=None) -> int:
         status=ExportStatus.FAILED,
         error="The export did not finish. Start a new export.",
         finished_at=now or timezone.now(),
+    )
+
+
+def _stalled(now) -> Q:
+    # No report made for EXPORT_STALLED_MINUTES: one takes seconds (a pack
+    # with large files, a minute or two), so the worker has gone.
+    cutoff = now - timedelta(minutes=EXPORT_STALLED_MINUTES)
+    return Q(status=ExportStatus.RUNNING) & (
+        Q(progressed_at__lte=cutoff) | Q(progressed_at__isnull=True, started_at__lte=cutoff)
+    )
+
+
+def fail_if_stalled(job: ExportJob, now=None) -> bool:
+    """Mark the job failed if it is running but its worker has stopped (a
+    restart, a deploy, out of memory), so its page stops waiting and says to
+    start again; whether it did. Nothing requeues it: a new export is one
+    click, and two workers must never build the same one."""
+    now = now or timezone.now()
+    failed = ExportJob.objects.filter(_stalled(now), pk=job.pk).update(
+        status=ExportStatus.FAILED, error=STALLED_MESSAGE, finished_at=now
+    )
+    if failed:
+        job.status, job.error, job.finished_at = ExportStatus.FAILED, STALLED_MESSAGE, now
+    return bool(failed)
+
+
+def fail_stalled(now=None) -> int:
+    """fail_if_stalled for every job; how many failed."""
+    now = now or timezone.now()
+    return ExportJob.objects.filter(_stalled(now)).update(
+        status=ExportStatus.FAILED, error=STALLED_MESSAGE, finished_at=now
     )
 
 
