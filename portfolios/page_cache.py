@@ -44,7 +44,9 @@ def portfolio_changed(*practitioner_ids) -> None:
     if not ids:
         return
     with transaction.atomic():
-        existing = set(PortfolioRevision.objects.filter(practitioner_id__in=ids).values_list("practitioner_id", flat=True))
+        existing = set(
+            PortfolioRevision.objects.filter(practitioner_id__in=ids).values_list("practitioner_id", flat=True)
+        )
         if existing != ids:
             PortfolioRevision.objects.bulk_create(
                 [PortfolioRevision(practitioner_id=pk) for pk in ids - existing], ignore_conflicts=True
