@@ -188,7 +188,7 @@ def sequential_scans(sql_list: list[str], big: set[str]) -> list[str]:
     found = []
     with connection.cursor() as cursor:
         for sql in sql_list:
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
             plan = cursor.fetchone()[0]
