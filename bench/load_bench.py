@@ -70,18 +70,14 @@ import os
 import sys
 from pathlib import Path
 
+from wrapper import rerun_under_test_postgres  # bench/wrapper.py: the standard library only
+
 ROOT = Path(__file__).resolve().parent.parent
-WRAPPER = ROOT / "scripts" / "with-test-postgres.sh"
 
 # Re-run under the throwaway-PostgreSQL wrapper, before anything else is
 # imported (locust monkey-patches the standard library with gevent on import).
-if __name__ == "__main__" and not os.environ.get("LOAD_BENCH_WRAPPED"):
-    os.environ["LOAD_BENCH_WRAPPED"] = "1"
-    # Never the configured database: the wrapper uses DATABASE_URL as it is
-    # when set, so drop it and let the wrapper make a temporary one.
-    os.environ.pop("DATABASE_URL", None)
-    if os.access(WRAPPER, os.X_OK):
-        os.execv(str(WRAPPER), [str(WRAPPER), sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]])
+if __name__ == "__main__":
+    rerun_under_test_postgres(__file__, "LOAD_BENCH_WRAPPED")
 
 import gevent  # noqa: E402
 from locust import FastHttpUser, constant, task  # noqa: E402  (imported first: it patches with gevent)
@@ -89,7 +85,6 @@ from locust.env import Environment  # noqa: E402
 from locust.exception import StopUser  # noqa: E402
 
 import argparse  # noqa: E402
-import ctypes  # noqa: E402
 import html  # noqa: E402
 import html.parser  # noqa: E402
 import http.cookiejar  # noqa: E402
@@ -109,7 +104,14 @@ import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 
 import psutil  # noqa: E402  (a dependency of locust)
-from processes import app_environment, database_server, manage  # noqa: E402  (bench/processes.py)
+from processes import (  # noqa: E402  (bench/processes.py)
+    app_environment,
+    database_server,
+    die_with_parent,
+    manage,
+    tail,
+    wait_healthy,
+)
 
 BUDGET_ERRORS_MAX = 0
 BUDGET_RATIO_MIN = 0.40
@@ -411,12 +413,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def die_with_parent():
-    # Ask for SIGTERM when the parent process ends: the server goes when this
-    # script goes, even if it is killed outright.
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def start_server(environment: dict, port: int, workers: int, worker_class: str, threads: int) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -426,23 +422,12 @@ def start_server(environment: dict, port: int, workers: int, worker_class: str, 
     if worker_class == "gthread":
         command += ["--threads", str(threads)]
     server = subprocess.Popen(command, cwd=ROOT, env=environment, preexec_fn=die_with_parent)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}: {gunicorn_log()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within 60 s: {gunicorn_log()}")
+    wait_healthy(server, f"http://127.0.0.1:{port}", WORK / "gunicorn.log")
+    return server
 
 
 def gunicorn_log() -> str:
-    path = WORK / "gunicorn.log"
-    return path.read_text()[-3000:] if path.exists() else ""
+    return tail(WORK / "gunicorn.log")
 
 
 def stop_server(server: subprocess.Popen | None) -> None:

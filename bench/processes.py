@@ -2,11 +2,16 @@
 environment of a server or worker, manage.py commands, and finding the
 throwaway PostgreSQL's server process (to count its CPU)."""
 
+import ctypes
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import psutil
@@ -58,3 +63,32 @@ def database_server() -> psutil.Process | None:
         if process.info["name"] == "postgres" and "-D" in command and any(folder in part for part in command):
             return process
     return None
+
+
+def die_with_parent() -> None:
+    # Ask for SIGTERM when the parent process ends: a server or worker goes
+    # when the benchmark goes, even if it is killed outright.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def tail(path: Path, characters: int = 3000) -> str:
+    try:
+        return path.read_text(errors="replace")[-characters:]
+    except OSError:
+        return ""
+
+
+def wait_healthy(process: subprocess.Popen, base: str, log: Path, seconds: float = 60) -> None:
+    """Wait until the server at base answers /healthz, or fail with its log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn on {base} exited with {process.returncode}: {tail(log)}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn on {base} did not answer within {seconds:.0f} s: {tail(log)}")

@@ -85,16 +85,12 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-WRAPPER = ROOT / "scripts" / "with-test-postgres.sh"
+from wrapper import rerun_under_test_postgres  # bench/wrapper.py
 
-if __name__ == "__main__" and not os.environ.get("SCALE_OUT_BENCH_WRAPPED"):
-    os.environ["SCALE_OUT_BENCH_WRAPPED"] = "1"
-    # Never the configured database: the wrapper uses DATABASE_URL as it is
-    # when set, so drop it and let the wrapper make a temporary one.
-    os.environ.pop("DATABASE_URL", None)
-    if os.access(WRAPPER, os.X_OK):
-        os.execv(str(WRAPPER), [str(WRAPPER), sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]])
+ROOT = Path(__file__).resolve().parent.parent
+
+if __name__ == "__main__":
+    rerun_under_test_postgres(__file__, "SCALE_OUT_BENCH_WRAPPED")
 
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
@@ -119,7 +115,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scale_out_support as support  # noqa: E402
-from processes import app_environment, database_server, manage  # noqa: E402
+from processes import app_environment, database_server, die_with_parent, manage, tail, wait_healthy  # noqa: E402
 from scale_out_support import Browser, Traffic, find_form, replace  # noqa: E402
 
 ORGANISATIONS = 2
@@ -891,7 +887,7 @@ def run(arguments) -> dict:
             processes[f"worker_{'ab'[index]}"] = support.start_db_worker(
                 ROOT, environment, worker_id, WORK / f"worker-{'ab'[index]}.log")
         for index, base in enumerate(servers):
-            support.wait_healthy(processes[f"server_{'ab'[index]}"], base, WORK / f"server-{'ab'[index]}.log")
+            wait_healthy(processes[f"server_{'ab'[index]}"], base, WORK / f"server-{'ab'[index]}.log")
         timings["processes_started"] = round(time.perf_counter() - clock, 1)
         log(f"servers on {', '.join(servers)}, workers {', '.join(WORKER_IDS)}; "
             f"{len(people)} practitioners and {len(found['admins'])} admins")
@@ -943,7 +939,7 @@ def run(arguments) -> dict:
     finally:
         for process in processes.values():
             support.stop(process)
-        logs = {name: support.tail(WORK / f"{name.replace('_', '-')}.log", 1500) for name in processes}
+        logs = {name: tail(WORK / f"{name.replace('_', '-')}.log", 1500) for name in processes}
 
     clock = time.perf_counter()
     writes, failures = check_writes(results, storage)
@@ -1051,7 +1047,7 @@ def main() -> int:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
-    support.die_with_parent()  # if the PostgreSQL wrapper goes, go too (and clean up)
+    die_with_parent()  # if the PostgreSQL wrapper goes, go too (and clean up)
     global WORK
     WORK = Path(tempfile.mkdtemp(prefix="scale-out-bench-"))
     started = time.perf_counter()

@@ -10,11 +10,9 @@ after anything that monkey-patches the standard library with gevent.
 
 from __future__ import annotations
 
-import ctypes
 import html.parser
 import http.cookiejar
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -27,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from processes import die_with_parent  # bench/processes.py
 
 PASSWORD = "demo-only-password"  # accounts.demo.DEMO_PASSWORD: every seeded account's
 REQUEST_TIMEOUT = 120
@@ -310,12 +309,6 @@ class Browser:
 
 # --- processes -----------------------------------------------------------------
 
-def die_with_parent() -> None:
-    # Ask for SIGTERM when the parent process ends: a server or worker goes
-    # when this script goes, even if it is killed outright.
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def start_gunicorn(root: Path, environment: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -338,28 +331,6 @@ def start_db_worker(root: Path, environment: dict, worker_id: str, log: Path) ->
         handle.close()  # the child has its own copy
 
 
-def wait_healthy(process: subprocess.Popen, base: str, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn on {base} exited with {process.returncode}: {tail(log)}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn on {base} did not answer within {seconds:.0f} s: {tail(log)}")
-
-
-def tail(path: Path, characters: int = 3000) -> str:
-    try:
-        return path.read_text(errors="replace")[-characters:]
-    except OSError:
-        return ""
-
-
 def stop(process: subprocess.Popen | None, grace: float = 15) -> None:
     """SIGTERM (gunicorn and db_worker both finish cleanly on it), then
     SIGKILL if it has not gone within ``grace`` seconds."""
@@ -374,19 +345,12 @@ def stop(process: subprocess.Popen | None, grace: float = 15) -> None:
 
 
 def cpu_seconds(process: subprocess.Popen | None) -> float | None:
-    """CPU used so far by a process and its live descendants (a gunicorn
-    master and its workers), or None once it has gone."""
+    """CPU used so far by a process and its descendants (a gunicorn master
+    and its workers), or None once it has gone."""
     if process is None:
         return None
     try:
-        root = psutil.Process(process.pid)
-        total = sum(root.cpu_times()[:2])
-        for child in root.children(recursive=True):
-            try:
-                total += sum(child.cpu_times()[:2])
-            except psutil.Error:
-                pass
-        return total
+        return tree_cpu_seconds(psutil.Process(process.pid))
     except psutil.Error:
         return None
 
