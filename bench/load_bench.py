@@ -88,7 +88,6 @@ import argparse  # noqa: E402
 import html  # noqa: E402
 import html.parser  # noqa: E402
 import http.cookiejar  # noqa: E402
-import importlib.metadata  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
@@ -110,6 +109,7 @@ from processes import (  # noqa: E402  (bench/processes.py)
     die_with_parent,
     manage,
     tail,
+    version,
     wait_healthy,
 )
 
@@ -586,13 +586,6 @@ def roles_for(users: int) -> dict:
     admins = 1 if users >= 3 else 0
     appraisers = max(1, users // 10) if users >= 2 else 0
     return {"admin": admins, "appraiser": appraisers, "practitioner": users - admins - appraisers}
-
-
-def version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def run(arguments) -> dict:

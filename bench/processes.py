@@ -3,6 +3,7 @@ environment of a server or worker, manage.py commands, and finding the
 throwaway PostgreSQL's server process (to count its CPU)."""
 
 import ctypes
+import importlib.metadata
 import os
 import secrets
 import signal
@@ -92,3 +93,10 @@ def wait_healthy(process: subprocess.Popen, base: str, log: Path, seconds: float
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn on {base} did not answer within {seconds:.0f} s: {tail(log)}")
+
+
+def version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"

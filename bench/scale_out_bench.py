@@ -94,7 +94,6 @@ if __name__ == "__main__":
 
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
-import importlib.metadata  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
@@ -115,7 +114,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scale_out_support as support  # noqa: E402
-from processes import app_environment, database_server, die_with_parent, manage, tail, wait_healthy  # noqa: E402
+from processes import (  # noqa: E402
+    app_environment,
+    database_server,
+    die_with_parent,
+    manage,
+    tail,
+    version,
+    wait_healthy,
+)
 from scale_out_support import Browser, Traffic, find_form, replace  # noqa: E402
 
 ORGANISATIONS = 2
@@ -813,13 +820,6 @@ def check_exports(results: Results, storage: Path, worker_ids: tuple[str, ...]) 
 
 
 # --- the run -----------------------------------------------------------------------
-
-def version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
 
 def run(arguments) -> dict:
     timings = {}
