@@ -646,6 +646,9 @@ def test_dashboard_shows_fifty_practitioners_a_page_with_counts_for_all_of_them(
         assert "<li>Not started: 50</li>" in html and "<li>Draft: 3</li>" in html
         assert "0 of 53 practitioners have agreed ratings" in html
     assert 'aria-label="Page 2"' in first
+    # Each page has a title of its own, for screen readers and browser history.
+    assert f"<title>{organisation.name} (page 1 of 2)" in first
+    assert f"<title>{organisation.name} (page 2 of 2)" in second
 
 
 def test_dashboard_pages_keep_the_filters(admin_client, organisation, framework):
