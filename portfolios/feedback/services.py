@@ -63,6 +63,12 @@ NOT_OPEN_YET = "not_open"
 NOT_SENT = "not_sent"
 
 
+def _portfolio_changed(feedback_round: FeedbackRound) -> None:
+    # Rounds, their raters and responses show on the assessment's pages,
+    # which are cached until the portfolio changes (portfolios/page_cache.py).
+    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+
+
 def _lock(feedback_round: FeedbackRound) -> FeedbackRound:
     return FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
 
@@ -111,7 +117,7 @@ def update_round(
 ) -> FeedbackRound:
     """Change the dates and message. The questions cannot change once sent;
     the dates can (to give raters longer)."""
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     today = today or timezone.localdate()
     feedback_round = _lock(feedback_round)
     if feedback_round.status == RoundStatus.CLOSED:
@@ -129,7 +135,7 @@ def save_self_ratings(*, feedback_round: FeedbackRound, levels: dict) -> None:
     """``levels`` maps capability id to a RatingLevel of the assessment's
     scale (or None to clear). The self-rating is fixed once the round is
     sent: raters are compared with what the practitioner said beforehand."""
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     feedback_round = _lock(feedback_round)
     if feedback_round.status != RoundStatus.DRAFT:
         raise FeedbackError("Your self-rating cannot change once the invitations have gone out")
@@ -151,7 +157,7 @@ def self_rating_complete(feedback_round: FeedbackRound) -> bool:
 @transaction.atomic
 def add_rater(*, feedback_round: FeedbackRound, name: str, email: str, group: str, request=None) -> FeedbackInvitation:
     """Invite a rater. Once the round is open the email goes straight away."""
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     feedback_round = _lock(feedback_round)
     if feedback_round.status == RoundStatus.CLOSED or feedback_round.is_closed():
         raise FeedbackError("This round has closed, so no more raters can be added")
@@ -185,7 +191,7 @@ def remove_rater(*, feedback_round: FeedbackRound, invitation: FeedbackInvitatio
     """Take back an invitation that has not been answered (its link stops
     working). An answered one stays: removing it would not remove the
     anonymous response, and would show who gave it."""
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     _lock(feedback_round)
     invitation = FeedbackInvitation.objects.select_for_update().get(pk=invitation.pk, round=feedback_round)
     if invitation.responded:
@@ -206,7 +212,7 @@ def _send_invitations(feedback_round, invitations, *, request=None, reminder=Fal
 @transaction.atomic
 def send_round(*, feedback_round: FeedbackRound, request=None, today=None) -> int:
     """Open the round and email every rater their link. Returns how many."""
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     today = today or timezone.localdate()
     feedback_round = _lock(feedback_round)
     if feedback_round.status != RoundStatus.DRAFT:
@@ -228,7 +234,7 @@ def send_round(*, feedback_round: FeedbackRound, request=None, today=None) -> in
 @transaction.atomic
 def send_reminders(*, feedback_round: FeedbackRound, request=None, today=None) -> int:
     """Remind every rater who has not responded. Returns how many."""
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     feedback_round = _lock(feedback_round)
     if not feedback_round.takes_responses(today):
         raise FeedbackError("Reminders can only be sent while the round is open")
@@ -268,7 +274,7 @@ def send_due_reminders(*, today=None) -> int:
 def close_round(*, feedback_round: FeedbackRound) -> FeedbackRound:
     """Stop taking responses. Answers raters saved but did not submit are
     deleted: they were never given."""
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     feedback_round = _lock(feedback_round)
     if feedback_round.status == RoundStatus.DRAFT:
         raise FeedbackError("This round has not been sent, so there is nothing to close")
@@ -283,7 +289,7 @@ def close_round(*, feedback_round: FeedbackRound) -> FeedbackRound:
 
 @transaction.atomic
 def release_report(*, feedback_round: FeedbackRound, appraiser) -> FeedbackRound:
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     feedback_round = _lock(feedback_round)
     if not feedback_round.is_closed():
         raise FeedbackError("The report can be released once the round has closed")
@@ -376,7 +382,7 @@ def submit_response(*, invitation: FeedbackInvitation, answers: RaterAnswers, to
     """Store the response with no link to the invitation, mark the
     invitation used and delete the saved draft. A second submission on the
     same link finds it used and is refused (LinkUnusable)."""
-    page_cache.portfolio_changed(invitation.round.assessment.practitioner_id)
+    _portfolio_changed(invitation.round)
     invitation = _lock_usable(invitation, today)
     feedback_round = invitation.round
     capabilities = {c.pk: c for c in feedback_round.capabilities.select_related("pillar")}
@@ -413,7 +419,7 @@ def add_report_as_evidence(*, feedback_round: FeedbackRound, report) -> Evidence
     """An evidence item of type 360-degree feedback for the round, mapped to
     the capabilities it asked about and included in the round's assessment
     (if that can still change). Once only."""
-    page_cache.portfolio_changed(feedback_round.assessment.practitioner_id)
+    _portfolio_changed(feedback_round)
     from portfolios.access import Capacity, feedback_report_visible
 
     feedback_round = _lock(feedback_round)
