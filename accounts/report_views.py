@@ -93,10 +93,9 @@ def report_pdf(request, organisation_id):
 def ratings_csv(request, organisation_id):
     organisation = get_organisation_for_admin(request.user, organisation_id)
     practitioners, _form, _filtered = dashboard_selection(organisation, request.GET)
-    rows = csv_exports.ratings_rows(practitioners)
     return csv_exports.streaming_csv_response(
-        organisation_report_filename(organisation, "csv", kind="ratings"), csv_exports.RATINGS_HEADER, rows,
-        neutralised=True,
+        organisation_report_filename(organisation, "csv", kind="ratings"),
+        lines=csv_exports.ratings_csv_lines(practitioners),
     )
 
 

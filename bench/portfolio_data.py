@@ -82,7 +82,7 @@ def make_portfolio(*, organisation=None, appraiser=None, number: int = 0, eviden
         for n in range(evidence_items)
     )
     EvidenceCapabilityLink.objects.bulk_create(
-        EvidenceCapabilityLink(evidence=item, capability=capabilities[(n + k * 5) % len(capabilities)],
+        EvidenceCapabilityLink(evidence=item, owner_id=item.owner_id, capability=capabilities[(n + k * 5) % len(capabilities)],
                                justification="Shows the element in practice" if k == 0 else "")
         for n, item in enumerate(items) for k in range(1 + n % 3)
     )

@@ -139,7 +139,7 @@ def seed_portfolio(practitioner, *, index: int) -> None:
             item.save()
         chosen = rng.sample(capabilities, rng.randint(1, 3))
         EvidenceCapabilityLink.objects.bulk_create(
-            EvidenceCapabilityLink(evidence=item, capability=c, justification=rng.choice(["", f"Shows {c.number}.1 in practice"]))
+            EvidenceCapabilityLink(evidence=item, owner_id=item.owner_id, capability=c, justification=rng.choice(["", f"Shows {c.number}.1 in practice"]))
             for c in chosen
         )
         if rng.random() < 0.5:

@@ -252,7 +252,7 @@ def _clean_justifications(links: Mapping[int, str], noun: str) -> dict[int, str]
     return cleaned
 
 
-def _sync_links(evidence, manager, model, key: str, links: Mapping[int, str], user=None) -> None:
+def _sync_links(evidence, manager, model, key: str, links: Mapping[int, str], user=None, **fields) -> None:
     """Make the item's links of one kind exactly ``links`` (target id →
     justification), changing only what differs, and recording each change in
     the audit history."""
@@ -268,7 +268,7 @@ def _sync_links(evidence, manager, model, key: str, links: Mapping[int, str], us
             changed.append(link)
     bulk_update_with_history(changed, model, ["justification"], default_user=user)
     bulk_create_with_history(
-        [model(evidence=evidence, **{key: target_id}, justification=justification)
+        [model(evidence=evidence, **{key: target_id}, justification=justification, **fields)
          for target_id, justification in links.items() if target_id not in existing],
         model, default_user=user,
     )
@@ -289,7 +289,10 @@ def set_capability_links(*, evidence: EvidenceItem, links: Mapping[int, str]) ->
     )
     if set(links) - valid:
         raise ValidationError({"capabilities": "Choose capabilities from the framework"})
-    _sync_links(evidence, evidence.capability_links, EvidenceCapabilityLink, "capability_id", links, evidence.owner)
+    _sync_links(
+        evidence, evidence.capability_links, EvidenceCapabilityLink, "capability_id", links, evidence.owner,
+        owner_id=evidence.owner_id,
+    )
 
 
 @transaction.atomic

@@ -207,7 +207,7 @@ def _evidence(people, assessments, evidence_each: int, world: dict, rng: random.
     capability_links, impact_links, included = [], [], []
     for item in items:
         for capability in rng.sample(capabilities, rng.randint(1, 3)):
-            capability_links.append(EvidenceCapabilityLink(evidence=item, capability=capability))
+            capability_links.append(EvidenceCapabilityLink(evidence=item, owner_id=item.owner_id, capability=capability))
         if rng.random() < 0.5:
             impact_links.append(EvidenceImpactLink(evidence=item, impact_statement=rng.choice(statements)))
         included.append(AssessmentEvidence(assessment=assessment_of[item.owner_id], evidence=item))

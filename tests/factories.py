@@ -165,5 +165,5 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
         if capabilities is None:
             capabilities = list(Capability.objects.filter(number=1)[:1])
         EvidenceCapabilityLink.objects.bulk_create(
-            EvidenceCapabilityLink(evidence=obj, capability=c) for c in capabilities
+            EvidenceCapabilityLink(evidence=obj, owner_id=obj.owner_id, capability=c) for c in capabilities
         )

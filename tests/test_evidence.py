@@ -124,6 +124,9 @@ def test_adding_evidence_with_a_link_mapped_to_three_capabilities_with_justifica
     assert item.beneficiaries == ["service_users", "staff"]
     links = {link.capability.number: link.justification for link in item.capability_links.select_related("capability")}
     assert links == {1: "Shows I lead audit", 5: "Trained the ward teams", 14: ""}
+    # Each link carries the item's owner, which the organisation's ratings
+    # CSV counts evidence by.
+    assert set(item.capability_links.values_list("owner_id", flat=True)) == {practitioner.pk}
     assert list(item.impact_links.values_list("impact_statement_id", "justification")) == [
         (statement.pk, "Measured improvement")
     ]
@@ -349,7 +352,7 @@ def test_detail_shows_the_whole_item(practitioner_client, practitioner, framewor
         capabilities=[],
     )
     cap = capabilities(4)[0]
-    EvidenceCapabilityLink.objects.create(evidence=item, capability=cap, justification="Led the audit")
+    EvidenceCapabilityLink.objects.create(evidence=item, owner=item.owner, capability=cap, justification="Led the audit")
     statement = ImpactStatement.objects.first()
     EvidenceImpactLink.objects.create(evidence=item, impact_statement=statement, justification="Sustained change")
     assessment = AssessmentFactory(practitioner=practitioner)
@@ -474,8 +477,8 @@ def test_detail_runs_the_same_number_of_queries_for_1_or_16_capabilities(
 def test_owner_can_change_evidence_and_its_mapping(practitioner_client, practitioner, framework):
     one, two, three = capabilities(1, 2, 3)
     item = EvidenceFactory(owner=practitioner, title="Old title", capabilities=[])
-    EvidenceCapabilityLink.objects.create(evidence=item, capability=one, justification="Old reason")
-    EvidenceCapabilityLink.objects.create(evidence=item, capability=two, justification="Keep")
+    EvidenceCapabilityLink.objects.create(evidence=item, owner=item.owner, capability=one, justification="Old reason")
+    EvidenceCapabilityLink.objects.create(evidence=item, owner=item.owner, capability=two, justification="Keep")
 
     html = practitioner_client.get(edit_url(item)).content.decode()
     assert 'value="Old title"' in html and 'value="Old reason"' in html

@@ -91,7 +91,7 @@ def portfolio(framework, organisation, practitioner, appraiser):
     objective.capabilities.set([capability(framework, 1)])
 
     audit = EvidenceFactory(owner=practitioner, title="Audit", capabilities=[])
-    EvidenceCapabilityLink.objects.create(evidence=audit, capability=capability(framework, 1),
+    EvidenceCapabilityLink.objects.create(evidence=audit, owner=audit.owner, capability=capability(framework, 1),
                                           justification="Shows I lead audit")
     statement = ImpactStatement.objects.filter(pillar__framework=framework).first()
     EvidenceImpactLink.objects.create(evidence=audit, impact_statement=statement, justification="Fewer falls")

@@ -445,7 +445,7 @@ def add_report_as_evidence(*, feedback_round: FeedbackRound, report) -> Evidence
         feedback_round=feedback_round,
     )
     EvidenceCapabilityLink.objects.bulk_create(
-        EvidenceCapabilityLink(evidence=item, capability_id=row_capability)
+        EvidenceCapabilityLink(evidence=item, owner_id=item.owner_id, capability_id=row_capability)
         for row_capability in feedback_round.capabilities.values_list("pk", flat=True)
     )
     include_evidence_in_drafts(evidence=item)
