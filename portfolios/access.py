@@ -30,12 +30,14 @@ class Capacity(str, Enum):
 
 
 def _appraisee_ids(user):
-    return AppraiserAssignment.objects.filter(
-        appraiser=user,
-        organisation__memberships__user=user,
-        organisation__memberships__role=Role.APPRAISER,
-        organisation__memberships__is_active=True,
-    ).values("practitioner_id")
+    """The practitioners assigned to the user in organisations where the user
+    is an active appraiser. (Nested subqueries rather than a join through
+    the organisation: the same rows, and every page pays for building this
+    query in Python.)"""
+    appraiser_in = Membership.objects.filter(user=user, role=Role.APPRAISER, is_active=True).values("organisation_id")
+    return AppraiserAssignment.objects.filter(appraiser=user, organisation_id__in=appraiser_in).values(
+        "practitioner_id"
+    )
 
 
 def _admin_organisation_ids(user):

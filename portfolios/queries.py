@@ -10,7 +10,14 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from capability.models import Capability, CapabilityElement, ElementBullet, Pillar, TransitionPoint
-from portfolios.models import AppraiserRating, Assessment, CapabilityRating, EvidenceItem
+from portfolios.models import (
+    AppraiserRating,
+    Assessment,
+    CapabilityRating,
+    EvidenceAttachment,
+    EvidenceCapabilityLink,
+    EvidenceItem,
+)
 
 # The national ePortfolio route's guidance: a gentle indicator, not a rule.
 GUIDE_PER_CAPABILITY = (1, 2)
@@ -172,11 +179,22 @@ def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
     # Prefetched into plain lists: calling .all() on a prefetched relation
     # clones its queryset, with the IN list of every item, each time, which
     # cost a tenth of a second on a 300-item portfolio.
+    # Only the columns the pages show: an item's description and impact are
+    # long, and were most of what this query read.
     included = (
         EvidenceItem.objects.filter(assessment_links__assessment=assessment)
+        .only("pk", "title", "activity_date")
         .prefetch_related(
-            Prefetch("capability_links", to_attr="capability_link_list"),
-            Prefetch("attachments", to_attr="attachment_list"),
+            Prefetch(
+                "capability_links",
+                queryset=EvidenceCapabilityLink.objects.only("evidence_id", "capability_id"),
+                to_attr="capability_link_list",
+            ),
+            Prefetch(
+                "attachments",
+                queryset=EvidenceAttachment.objects.only("evidence_id", "original_name", "size"),
+                to_attr="attachment_list",
+            ),
         )
         .order_by("-activity_date", "title")
     )
