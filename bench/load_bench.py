@@ -242,6 +242,21 @@ class FormFields(html.parser.HTMLParser):
             self.textarea = None
 
 
+EDIT = " Reviewed again this month."
+
+
+def edit_first_reflection(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The form's fields with the first reflection changed: EDIT added to
+    it, or taken off if it is there."""
+    edited, done = [], False
+    for name, value in fields:
+        if not done and name.endswith("-reflection"):
+            value = value.removesuffix(EDIT) if value.endswith(EDIT) else value + EDIT
+            done = True
+        edited.append((name, value))
+    return edited
+
+
 class PractitionerUser(BenchUser):
     role = "practitioner"
 
@@ -266,11 +281,13 @@ class PractitionerUser(BenchUser):
 
     @task(1)
     def save_pillar(self):
-        """A write: open a pillar page and save it as a draft (the ratings
-        and reflections as they are, so the data stays the same size), as a
-        practitioner does now and then between reading pages. Saving moves
-        the portfolio on, so the pages cached for this person are built
-        afresh on their next visit."""
+        """A write: open a pillar page, change the reflection on its first
+        capability and save it as a draft, as a practitioner does now and
+        then between reading pages. The change adds a sentence, or takes it
+        away again, so the data stays the same size. Saving moves the
+        portfolio on, so the pages cached for this person are built afresh
+        on their next visit, and the changed capability's form is drawn
+        afresh too."""
         slug = self.account["pillars"][self.pillar_turn % len(self.account["pillars"])]
         self.pillar_turn += 1
         path = f"/assessments/{self.account['assessment']}/pillars/{slug}/"
@@ -281,7 +298,7 @@ class PractitionerUser(BenchUser):
                 return
             parser = FormFields()
             parser.feed(response.text or "")
-        body = urllib.parse.urlencode(parser.fields + [("save_draft", "")])
+        body = urllib.parse.urlencode(edit_first_reflection(parser.fields) + [("save_draft", "")])
         with self.client.post(path, data=body, name="POST /assessments/[id]/pillars/[slug]/ (save)",
                               allow_redirects=False, catch_response=True,
                               headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": self.host + path}) as response:
@@ -667,7 +684,7 @@ def run(arguments) -> dict:
             "mix": {
                 "practitioner": {"/": 3, "/assessments/[id]/": 2, "/assessments/[id]/pillars/[slug]/": 3,
                                  "/evidence/": 2, "/assessments/[id]/gaps/": 1,
-                                 "open a pillar page, then POST it (save as draft)": 1},
+                                 "open a pillar page, change a reflection, then POST it (save as draft)": 1},
                 "appraiser": {"/reviews/": 3, "/": 1},
                 "admin": {"/organisations/[id]/": 1},
                 "floor": {"/healthz": 1},

@@ -246,8 +246,9 @@ else:
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "pages",
-    # About 30 KB a page: some 30 MB a process at most.
-    "OPTIONS": {"MAX_ENTRIES": 1000},
+    # Pages are about 30 KB, fragments (a capability's form, a chart) 2 to
+    # 8 KB: some 40 MB a process at most.
+    "OPTIONS": {"MAX_ENTRIES": 3000},
 }
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "120"))
 

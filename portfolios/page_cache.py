@@ -16,6 +16,11 @@ made of everything it depends on:
 Framework editions shown on these pages cannot change once in use (the admin
 freezes them), so they need no part in the key.
 
+Within a page built afresh, the costliest fragments (a capability's rating
+form on a pillar page, the summary's charts) are cached again under a key
+made of their content (`content_key`), so a change to one capability does
+not make the others be drawn again.
+
 The cache is each process's own memory (the "pages" cache): a key is never
 reused for other content, so copies in other processes cannot be stale, only
 absent. Entries also expire after PAGE_CACHE_SECONDS, a bound on how long a
@@ -67,6 +72,19 @@ def organisation_changed(organisation_id) -> None:
     from accounts.models import Membership
 
     portfolio_changed(*Membership.objects.filter(organisation_id=organisation_id).values_list("user_id", flat=True))
+
+
+def content_key(*shown) -> str:
+    """The cache key of a fragment made from everything it shows, for
+    {% cache %} in the "pages" cache. Unlike a page's key it needs nothing
+    moved on when data changes: different content has a different key, so a
+    fragment is found again after a change elsewhere in the portfolio (a
+    save on one capability leaves the others' fragments as they were).
+    Pass every value the fragment's template reads, directly or through its
+    form; the framework's own text needs only its id (frozen once in use).
+    Fragments live in this process's memory only, so a deploy (new code or
+    templates) starts with none."""
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 def revision_of(practitioner) -> int:

@@ -106,6 +106,61 @@ def test_saving_ratings_shows_at_once_on_pages_seen_before(practitioner_client, 
     assert "Changed today." in practitioner_client.get(pillar_url(assessment)).content.decode()
 
 
+def sections_drawn(response) -> int:
+    return sum(1 for t in response.templates if t.name == "includes/capability_rating_section.html")
+
+
+def test_a_save_draws_only_the_changed_capability_afresh_on_its_pillar_page(
+    practitioner_client, practitioner, framework
+):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    capabilities = Capability.objects.filter(framework=framework, pillar__slug="expert-practice").count()
+    first = practitioner_client.get(pillar_url(assessment))
+    assert sections_drawn(first) == capabilities
+
+    practitioner_client.post(pillar_url(assessment), {
+        "version": str(assessment.version), "save_draft": "", "c2-rating": "2", "c2-reflection": "Only this one.",
+    })
+    again = practitioner_client.get(pillar_url(assessment))
+
+    # The page is built afresh (the portfolio moved on), but of its
+    # capabilities only the changed one is drawn again; the others come from
+    # the cache under keys made of what they show.
+    assert sections_drawn(again) == 1
+    html = again.content.decode()
+    assert "Only this one." in html
+    assert html.count("checked") == first.content.decode().count("checked")  # one rating a capability
+    assert 'id="id_c2-rating_1" name="c2-rating" type="radio" value="2" checked' in html.replace("\n", " ")
+
+
+def test_a_change_to_what_a_capability_shows_draws_it_afresh(practitioner_client, practitioner, framework):
+    """Each capability's form is cached under a key made of what it shows:
+    its evidence's titles and the career stage's expectations among them."""
+    from portfolios.evidence_services import update_evidence
+
+    assessment = AssessmentFactory(practitioner=practitioner)
+    capability_1 = Capability.objects.get(framework=framework, number=1)
+    item = EvidenceFactory(owner=practitioner, title="Sepsis audit", capabilities=[capability_1])
+    html = practitioner_client.get(pillar_url(assessment)).content.decode()
+    assert "Sepsis audit" in html and "Expected now" not in html
+
+    update_evidence(
+        evidence=item, title="Sepsis audit, second cycle", evidence_type=item.evidence_type,
+        activity_date=item.activity_date, description=item.description, capability_links={capability_1.pk: ""},
+    )
+    form = ProfileForm({
+        "full_name": practitioner.full_name, "profession": practitioner.profession,
+        "registration_body": practitioner.registration_body, "registration_number": practitioner.registration_number,
+        "career_stage": CareerStage.YEARS_3_5,
+    }, instance=practitioner)
+    assert form.is_valid(), form.errors
+    account_services.save_profile(form=form)
+
+    html = practitioner_client.get(pillar_url(assessment)).content.decode()
+    assert "Sepsis audit, second cycle" in html
+    assert "Expected now" in html
+
+
 def test_new_evidence_shows_at_once_in_the_evidence_list_seen_before(practitioner_client, practitioner, framework):
     practitioner_client.get(reverse("portfolios:evidence_list"))
     capability = Capability.objects.get(framework=framework, number=2)

@@ -1,6 +1,7 @@
 """Assessment pages for the practitioner: start, rate by pillar, summary,
 gap view, submit."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -72,13 +73,17 @@ def summary_context(request, assessment) -> dict:
     show_appraiser = assessment.status in (
         AssessmentStatus.AWAITING_SIGN_OFF, AssessmentStatus.SIGNED_OFF, AssessmentStatus.LOCKED
     ) or viewer in (access.Capacity.APPRAISER, access.Capacity.ADMIN)
+    charts = assessment_charts(matrix, levels, with_appraiser=show_appraiser)
     return {
         "assessment": assessment,
         "matrix": matrix,
         "levels": levels,
         "rated_count": sum(len(p.rated_values) for p in matrix),
         "capability_count": sum(len(p.rows) for p in matrix),
-        "charts": assessment_charts(matrix, levels, with_appraiser=show_appraiser),
+        "charts": charts,
+        # A chart's dataclass holds every number and word it draws.
+        "chart_keys": {name: page_cache.content_key(name, chart) for name, chart in charts.items()},
+        "fragment_seconds": settings.PAGE_CACHE_SECONDS,
         "submit_errors": None,
         "viewer": viewer.value if viewer else "",
         "show_appraiser": show_appraiser,
@@ -179,6 +184,15 @@ def _pillar_forms(request, assessment, pillar, data=None):
         if not assessment.is_editable:
             for field in form.fields.values():
                 field.disabled = True
+        if data is None:
+            form.fragment_key = page_cache.content_key(
+                capability.pk,
+                [(e.pk, e.transition_point, e.expected_now, e.expected_later) for e in capability.elements.all()],
+                [(level.pk, level.value, level.label, level.descriptor) for level in levels],
+                [(item.pk, item.title, item.activity_date) for item in items],
+                form.initial,
+                assessment.is_editable,
+            )
         forms.append(form)
     return forms, levels
 
@@ -241,7 +255,8 @@ def pillar_page(request, pk, pillar_slug):
     else:
         def build():
             forms, levels = _pillar_forms(request, assessment, pillar)
-            return {"forms": forms, "levels": levels, "version": version}
+            return {"forms": forms, "levels": levels, "version": version,
+                    "fragment_seconds": settings.PAGE_CACHE_SECONDS}
 
         return page_cache.render_page(
             request, "portfolios/assessment_pillar.html",
