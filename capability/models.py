@@ -33,6 +33,10 @@ class Framework(models.Model):
     is_current = models.BooleanField(
         default=False, help_text="The edition new assessments are started on."
     )
+    # Moved on whenever load_framework sets transition points, the one part
+    # of an edition that may change in use: processes keep an edition's
+    # structure under it (capability/structure.py).
+    structure_revision = models.PositiveIntegerField(default=0, editable=False)
 
     objects = FrameworkQuerySet.as_manager()
 

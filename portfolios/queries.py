@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
-from capability.models import Capability, CapabilityElement, ElementBullet, Pillar, TransitionPoint
+from capability import structure
+from capability.models import Capability, Pillar, TransitionPoint
 from portfolios.models import (
     AppraiserRating,
     Assessment,
@@ -53,17 +54,6 @@ def mark_expected(elements, rank: int | None) -> None:
         element_rank = TransitionPoint.rank(element.transition_point) if element.transition_point else None
         element.expected_now = rank is not None and element_rank is not None and element_rank <= rank
         element.expected_later = rank is not None and element_rank is not None and element_rank > rank
-
-
-def capabilities_with_elements(queryset: QuerySet[Capability]) -> QuerySet[Capability]:
-    return queryset.prefetch_related(
-        Prefetch(
-            "elements",
-            queryset=CapabilityElement.objects.order_by("order").prefetch_related(
-                Prefetch("bullets", queryset=ElementBullet.objects.order_by("order"))
-            ),
-        )
-    )
 
 
 def evidence_by_capability(owner, capability_ids) -> dict[int, list[EvidenceItem]]:
@@ -212,13 +202,11 @@ def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
     rank = stage_rank(assessment.practitioner)
     expected_capabilities = set()
     if rank is not None:
-        for element in CapabilityElement.objects.filter(capability__framework=assessment.framework).exclude(
-            transition_point=""
-        ).values("capability_id", "transition_point"):
-            if TransitionPoint.rank(element["transition_point"]) <= rank:
-                expected_capabilities.add(element["capability_id"])
+        for capability_id, point in structure.transition_points(assessment.framework):
+            if TransitionPoint.rank(point) <= rank:
+                expected_capabilities.add(capability_id)
     pillars = []
-    for pillar in assessment.framework.pillars.order_by("order"):
+    for pillar in structure.pillars(assessment.framework):
         rows = [
             CapabilityRow(
                 capability=rating.capability,

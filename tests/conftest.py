@@ -33,7 +33,10 @@ def empty_page_cache():
     a freshly started server does."""
     from django.core.cache import caches
 
+    from capability import structure
+
     caches["pages"].clear()
+    structure.forget()
 
 
 @pytest.fixture

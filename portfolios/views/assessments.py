@@ -1,16 +1,16 @@
 """Assessment pages for the practitioner: start, rate by pillar, summary,
 gap view, submit."""
 
+import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from capability.models import Capability, Pillar
+from capability import structure
 from portfolios import access, notifications, page_cache, services, workflow
 from portfolios.models import Assessment, AssessmentStatus
 from portfolios.charts import assessment_charts
@@ -20,7 +20,6 @@ from portfolios.queries import (
     GUIDE_PER_PILLAR,
     assessment_matrix,
     assessments_for_pages,
-    capabilities_with_elements,
     evidence_by_capability,
     mark_expected,
     stage_rank,
@@ -67,7 +66,7 @@ def summary_context(request, assessment) -> dict:
     from portfolios.review_forms import CommentForm, DeclarationForm
 
     matrix = assessment_matrix(assessment)
-    levels = list(assessment.rating_scale.levels.all())
+    levels = structure.levels(assessment.rating_scale)
     viewer = access.capacity(request.user, assessment)
     previous, previous_plan = previous_objectives(assessment)
     show_appraiser = assessment.status in (
@@ -151,20 +150,20 @@ def gaps(request, pk):
 
 
 def _pillar_forms(request, assessment, pillar, data=None):
-    capabilities = list(
-        capabilities_with_elements(Capability.objects.filter(pillar=pillar).order_by("number"))
-    )
+    capabilities = structure.capabilities_by_pillar(assessment.framework).get(pillar.pk, [])
     ratings = {
         r.capability_id: r
         for r in assessment.ratings.filter(capability__in=capabilities).select_related("level")
     }
-    levels = list(assessment.rating_scale.levels.order_by("value"))
+    levels = structure.levels(assessment.rating_scale)
     evidence = evidence_by_capability(assessment.practitioner, [c.pk for c in capabilities])
     included = set(assessment.evidence_links.values_list("evidence_id", flat=True))
     rank = stage_rank(assessment.practitioner)
     forms = []
     for capability in capabilities:
-        mark_expected(capability.elements.all(), rank)
+        # Copies: the capabilities are shared by every request (structure).
+        elements = [copy.copy(element) for element in capability.elements.all()]
+        mark_expected(elements, rank)
         rating = ratings[capability.pk]
         items = evidence.get(capability.pk, [])
         form = CapabilityRatingForm(
@@ -184,10 +183,11 @@ def _pillar_forms(request, assessment, pillar, data=None):
         if not assessment.is_editable:
             for field in form.fields.values():
                 field.disabled = True
+        form.elements = elements
         if data is None:
             form.fragment_key = page_cache.content_key(
                 capability.pk,
-                [(e.pk, e.transition_point, e.expected_now, e.expected_later) for e in capability.elements.all()],
+                [(e.pk, e.transition_point, e.expected_now, e.expected_later) for e in elements],
                 [(level.pk, level.value, level.label, level.descriptor) for level in levels],
                 [(item.pk, item.title, item.activity_date) for item in items],
                 form.initial,
@@ -200,7 +200,7 @@ def _pillar_forms(request, assessment, pillar, data=None):
 @require_http_methods(["GET", "POST"])
 def pillar_page(request, pk, pillar_slug):
     assessment = _assessment(request, pk)
-    pillars = list(assessment.framework.pillars.order_by("order"))
+    pillars = structure.pillars(assessment.framework)
     pillar = next((p for p in pillars if p.slug == pillar_slug), None)
     if pillar is None:
         raise Http404("No such pillar")

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from capability import structure
 from capability.models import Capability
 from portfolios import access, notifications, page_cache, review_services, workflow
 from portfolios.models import Assessment, AssessmentStatus, DevelopmentObjective
@@ -28,7 +29,7 @@ def _pages():
 
 def _review_context(assessment, data=None, action=None):
     matrix = assessment_matrix(assessment)
-    levels = list(assessment.rating_scale.levels.order_by("value"))
+    levels = structure.levels(assessment.rating_scale)
     editable = assessment.is_under_review
     for group in matrix:
         for row in group.rows:

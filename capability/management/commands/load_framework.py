@@ -33,6 +33,11 @@ class Command(BaseCommand):
                     "Publish the changed content as a new edition (a new framework slug) instead."
                 )
             updated = load_transition_points(framework, TRANSITION_POINTS_CSV)
+            # Past the revision before loaddata, which puts the fixture's
+            # default back.
+            Framework.objects.filter(pk=framework.pk).update(
+                structure_revision=(existing.structure_revision if existing else 0) + 1
+            )
             page_cache.everything_changed()
         if options["verbosity"]:
             self.stdout.write(f"Set the transition point of {updated} elements.")
