@@ -60,7 +60,8 @@ def test_other_cached_pages_seen_again_need_only_the_access_checks(
     assessment = AssessmentFactory(practitioner=practitioner, status=AssessmentStatus.IN_REVIEW)
     if name == "review_page":
         signed_in(client, appraiser)
-        url, queries = reverse("portfolios:review", kwargs={"pk": assessment.pk}), 4  # + is this their appraisee
+        # + not their own assessment, so the whole rule; + is this their appraisee
+        url, queries = reverse("portfolios:review", kwargs={"pk": assessment.pk}), 5
     elif name == "assessment_pillar":
         signed_in(client, practitioner)
         # The pillars (for a 404 on a wrong one) come from the edition's
