@@ -140,6 +140,11 @@ def _evidence_list_context(request) -> dict:
     filter_data = request.GET if any(key != "page" for key in request.GET) else None
     form = EvidenceFilterForm(filter_data, capabilities=capabilities)
     form.helper.legend_size = "s"
+    if filter_data is None:
+        # Empty filters are the same for everyone on this edition.
+        form.fragment_key = page_cache.content_key(
+            "evidence filters", form.fields["pillar"].choices, form.fields["capability"].choices
+        )
     # "Your evidence" is your own portfolio, even for an appraiser or admin
     # who may open other people's items from their assessments.
     queryset = evidence_queryset(request.user).filter(owner=request.user).order_by("-activity_date", "title", "pk")
@@ -157,6 +162,7 @@ def _evidence_list_context(request) -> dict:
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
         "ellipsis": paginator.ELLIPSIS,
         "filtered": filtered,
+        "fragment_seconds": settings.PAGE_CACHE_SECONDS,
     }
 
 
