@@ -359,3 +359,19 @@ def test_new_transition_points_show_at_once_though_the_process_keeps_the_edition
     call_command("load_framework", verbosity=0)
 
     assert "Future development" in element_1_1(practitioner_client.get(pillar_url(assessment)).content.decode())
+
+
+def test_the_dashboard_seen_before_shows_a_new_assessment_and_a_new_role_at_once(
+    practitioner_client, practitioner, organisation, framework
+):
+    assert "You have not started an assessment yet." in practitioner_client.get("/").content.decode()
+
+    services.start_assessment(
+        practitioner=practitioner, title="Annual self-assessment 2026",
+        period_start=datetime.date(2026, 4, 1), period_end=datetime.date(2027, 3, 31),
+    )
+    account_services.grant_role(user=practitioner, organisation=organisation, role=Role.APPRAISER)
+
+    html = practitioner_client.get("/").content.decode()
+    assert "Annual self-assessment 2026" in html
+    assert "Practitioners you appraise" in html

@@ -1,13 +1,22 @@
-from django.shortcuts import render
-
 from accounts.models import Membership, Role
+from portfolios import page_cache
 from portfolios.models import EvidenceItem
 from portfolios.queries import assessment_list
 
 
 def dashboard(request):
     """The signed-in home page: a practitioner's assessments and portfolio,
-    and for everyone the roles they hold."""
+    and for everyone the roles they hold. It shows only the viewer's own
+    roles and portfolio, so it is cached under their own revision (moved on
+    by their portfolio's services and by any change to their
+    organisations' memberships)."""
+    return page_cache.render_page(
+        request, "portfolios/dashboard.html", {}, practitioner=request.user, name="dashboard",
+        build=lambda: _dashboard_context(request),
+    )
+
+
+def _dashboard_context(request) -> dict:
     memberships = list(Membership.objects.active().filter(user=request.user).select_related("organisation"))
     is_practitioner = any(m.role == Role.PRACTITIONER for m in memberships)
     context = {
@@ -19,4 +28,4 @@ def dashboard(request):
     if is_practitioner:
         context["assessments"] = assessment_list(request.user)
         context["evidence_count"] = EvidenceItem.objects.for_owner(request.user).count()
-    return render(request, "portfolios/dashboard.html", context)
+    return context
