@@ -4,6 +4,8 @@ and the assessment's history."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
 from capability import structure
@@ -27,8 +29,26 @@ def _pages():
     return assessments_for_pages(Assessment.objects.all())
 
 
+def _evidence_entry(item) -> str:
+    """An evidence item as the review page lists it under each capability it
+    is mapped to: written once an item rather than by the template at each
+    of its places (a 300-item portfolio has some 750), which was a third of
+    the page's time."""
+    files = format_html_join(
+        "", '<br><a class="nhsuk-body-s" href="{}">Download {} ({})</a>',
+        ((file.download_url, file.original_name, filesizeformat(file.size)) for file in item.attachment_list),
+    )
+    return format_html('<li><a href="{}">{}</a>{}</li>', item.detail_url, item.title, files)
+
+
 def _review_context(assessment, data=None, action=None):
     matrix = assessment_matrix(assessment)
+    entries = {}
+    for group in matrix:
+        for row in group.rows:
+            for item in row.evidence:
+                if item.pk not in entries:
+                    entries[item.pk] = item.review_entry = _evidence_entry(item)
     levels = structure.levels(assessment.rating_scale)
     editable = assessment.is_under_review
     for group in matrix:
