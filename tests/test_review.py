@@ -348,3 +348,31 @@ def test_sign_off_problems_are_listed_in_an_error_summary_linked_to_the_fields(c
     assert all(f'id="{anchor}"' in html for anchor, _ in links)
     assessment.refresh_from_db()
     assert assessment.status == S.IN_REVIEW
+
+
+def test_review_page_lists_included_evidence_with_its_files_under_each_capability_it_shows(
+    client, framework, practitioner, appraiser
+):
+    from django.core.files.base import ContentFile
+
+    from capability.models import Capability
+    from portfolios.models import AssessmentEvidence, EvidenceAttachment
+    from tests.factories import EvidenceFactory
+
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    capabilities = list(Capability.objects.filter(framework=framework, number__in=[2, 9]))
+    item = EvidenceFactory(owner=practitioner, title="Audit <sepsis> & outcomes", capabilities=capabilities)
+    AssessmentEvidence.objects.create(assessment=assessment, evidence=item)
+    attachment = EvidenceAttachment.objects.create(
+        evidence=item, file=ContentFile(b"%PDF-1.4", name="audit.pdf"), original_name="audit.pdf",
+        content_type="application/pdf", size=2048,
+    )
+    signed_in(client, appraiser)
+
+    html = client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk})).content.decode()
+
+    detail = reverse("portfolios:evidence_detail", kwargs={"pk": item.pk})
+    download = reverse("portfolios:attachment_download", kwargs={"pk": item.pk, "file_pk": attachment.pk})
+    entry = (f'<li><a href="{detail}">Audit &lt;sepsis&gt; &amp; outcomes</a><br><a class="nhsuk-body-s" '
+             f'href="{download}">Download audit.pdf (2.0\xa0KB)</a></li>')
+    assert html.count(entry) == 2  # under capability 2 and capability 9
