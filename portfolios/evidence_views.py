@@ -162,7 +162,6 @@ def _evidence_list_context(request) -> dict:
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
         "ellipsis": paginator.ELLIPSIS,
         "filtered": filtered,
-        "fragment_seconds": settings.PAGE_CACHE_SECONDS,
     }
 
 

@@ -76,7 +76,7 @@ def organisation_changed(organisation_id) -> None:
 
 def content_key(*shown) -> str:
     """The cache key of a fragment made from everything it shows, for
-    {% cache %} in the "pages" cache. Unlike a page's key it needs nothing
+    {% content_cached %} (portfolios/templatetags/page_cache_tags.py). Unlike a page's key it needs nothing
     moved on when data changes: different content has a different key, so a
     fragment is found again after a change elsewhere in the portfolio (a
     save on one capability leaves the others' fragments as they were).

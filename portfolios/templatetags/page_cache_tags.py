@@ -1,9 +1,15 @@
 """{% cached_part "name" %}...{% endcached_part %}: a part of a page that
 portfolios/page_cache.render_page found in the cache (page_parts), or else
 the block rendered and stored under the page's key (page_key). The view
-looks the parts up first, so that on a hit it skips the queries they need."""
+looks the parts up first, so that on a hit it skips the queries they need.
+
+{% content_cached key %}...{% endcontent_cached %}: a fragment cached under
+a key made of what it shows (page_cache.content_key), or rendered as it is
+when the key is empty (a form with errors) or the cache is off."""
 
 from django import template
+from django.conf import settings
+from django.core.cache import caches
 from django.utils.safestring import mark_safe
 
 from portfolios import page_cache
@@ -32,3 +38,29 @@ def cached_part(parser, token):
     nodelist = parser.parse(("endcached_part",))
     parser.delete_first_token()
     return CachedPartNode(nodelist, bits[1][1:-1])
+
+
+class ContentCachedNode(template.Node):
+    def __init__(self, nodelist, key):
+        self.nodelist, self.key = nodelist, key
+
+    def render(self, context):
+        key = self.key.resolve(context)
+        if not key or settings.PAGE_CACHE_SECONDS <= 0:
+            return self.nodelist.render(context)
+        cache = caches[page_cache.CACHE_ALIAS]
+        html = cache.get(f"fragment:{key}")
+        if html is None:
+            html = self.nodelist.render(context)
+            cache.set(f"fragment:{key}", html, settings.PAGE_CACHE_SECONDS)
+        return mark_safe(html)
+
+
+@register.tag
+def content_cached(parser, token):
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("content_cached takes the fragment's key")
+    nodelist = parser.parse(("endcontent_cached",))
+    parser.delete_first_token()
+    return ContentCachedNode(nodelist, parser.compile_filter(bits[1]))

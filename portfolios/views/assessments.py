@@ -3,7 +3,6 @@ gap view, submit."""
 
 import copy
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -82,7 +81,6 @@ def summary_context(request, assessment) -> dict:
         "charts": charts,
         # A chart's dataclass holds every number and word it draws.
         "chart_keys": {name: page_cache.content_key(name, chart) for name, chart in charts.items()},
-        "fragment_seconds": settings.PAGE_CACHE_SECONDS,
         "submit_errors": None,
         "viewer": viewer.value if viewer else "",
         "show_appraiser": show_appraiser,
@@ -255,8 +253,7 @@ def pillar_page(request, pk, pillar_slug):
     else:
         def build():
             forms, levels = _pillar_forms(request, assessment, pillar)
-            return {"forms": forms, "levels": levels, "version": version,
-                    "fragment_seconds": settings.PAGE_CACHE_SECONDS}
+            return {"forms": forms, "levels": levels, "version": version}
 
         return page_cache.render_page(
             request, "portfolios/assessment_pillar.html",
