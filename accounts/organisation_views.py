@@ -45,6 +45,7 @@ from accounts.organisation_forms import (
     RolesForm,
 )
 from capability.models import Capability, RatingLevel
+from portfolios import page_cache
 from portfolios.models import AppraiserRating, AssessmentStatus, AssessmentTransition, CapabilityRating
 
 PAGE_SIZE = 25
@@ -554,6 +555,7 @@ class PractitionerRow:
     tag_class: str
     overdue: bool
     appraisers: list[User] = field(default_factory=list)
+    key: str = ""
 
 
 def _practitioner_row(user: User, today) -> PractitionerRow:
@@ -567,6 +569,20 @@ def _practitioner_row(user: User, today) -> PractitionerRow:
         user=user, status_label=label, tag_class=tag_class, overdue=overdue,
         appraisers=[assignment.appraiser for assignment in user.current_assignments],
     )
+
+
+def _dashboard_row(user: User, today, organisation_id) -> PractitionerRow:
+    """A row of the dashboard's table, with the key its drawing is kept
+    under: a row is drawn again only when something it shows changes, where
+    a page of 50 rows was otherwise mostly the same table drawn again."""
+    row = _practitioner_row(user, today)
+    row.key = page_cache.content_key(
+        "organisation row", organisation_id, user.pk, user.full_name, user.email, user.profession,
+        user.latest_assessment_id, user.latest_title, user.status_since, user.latest_period_end,
+        user.rated_count, user.capability_count, row.status_label, row.tag_class, row.overdue,
+        [(appraiser.pk, appraiser.full_name, appraiser.email) for appraiser in row.appraisers],
+    )
+    return row
 
 
 @dataclass
@@ -648,6 +664,18 @@ def _profile_charts(levels: list[str], pillars: list[PillarProfile]) -> dict:
     }
 
 
+def _capability_profile_section(levels: list[str], pillars: list[PillarProfile], **shown) -> dict:
+    """The context of the page's capability profile (charts and tables), and
+    the key it is kept under: it is drawn again only when the counts or the
+    words around them change (a sign-off, a new member, other filters)."""
+    charts = _profile_charts(levels, pillars) if pillars else None
+    return {
+        "levels": levels, "pillars": pillars, "charts": charts,
+        # The charts' dataclasses hold every number and word they draw.
+        "profile_key": page_cache.content_key("organisation profile", levels, pillars, charts, shown),
+    }
+
+
 @require_safe
 def dashboard(request, organisation_id):
     organisation = get_organisation_for_admin(request.user, organisation_id)
@@ -680,7 +708,7 @@ def dashboard(request, organisation_id):
             "form": form,
             "filtered": filtered,
             "page": page,
-            "rows": [_practitioner_row(user, today) for user in page.object_list],
+            "rows": [_dashboard_row(user, today, organisation.pk) for user in page.object_list],
             "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
             "ellipsis": paginator.ELLIPSIS,
             "today": today,
@@ -688,8 +716,9 @@ def dashboard(request, organisation_id):
             "status_counts": counts.by_status,
             "overdue_count": counts.overdue,
             "profiled_count": counts.profiled,
-            "levels": levels,
-            "pillars": pillars,
-            "charts": _profile_charts(levels, pillars) if pillars else None,
+            **_capability_profile_section(
+                levels, pillars, filtered=filtered, organisation=organisation.name, total=counts.total,
+                profiled=counts.profiled,
+            ),
         },
     )

@@ -603,6 +603,54 @@ def test_dashboard_profile_counts_agreed_ratings_per_level(admin_client, organis
     assert sum(pillar_1.total_row.counts) >= 2
 
 
+def test_dashboard_draws_again_only_the_rows_and_profile_whose_content_changed(
+    admin_client, organisation, framework, appraiser, practitioner
+):
+    """Rows and the capability profile are kept under keys made of what they
+    show (page_cache.content_key), so any change to what they show is seen
+    at once, and the rest is not drawn again."""
+    from django.core.cache import caches
+
+    practitioner.full_name = "Ada Assessed"
+    practitioner.save()
+    ada = AssessmentFactory(practitioner=practitioner, title="Ada's year")
+    bea = practitioner_in(organisation, full_name="Bea Behind")
+    AssessmentFactory(practitioner=bea, title="Bea's year")
+
+    def seen():
+        response = admin_client.get(url("dashboard", organisation))
+        keys = {row.user.full_name: row.key for row in response.context["rows"]}
+        return response.content.decode(), keys, response.context["profile_key"]
+
+    html, keys, profile_key = seen()
+    assert all(caches["pages"].get(f"fragment:{key}") for key in [*keys.values(), profile_key])
+    assert seen()[1:] == (keys, profile_key)
+
+    def ada_row():
+        html, new_keys, _ = seen()
+        name = practitioner.full_name
+        assert new_keys["Bea Behind"] == keys["Bea Behind"]
+        return html[html.index(name):html.index("</tr>", html.index(name))]
+
+    # Each change is shown at once, one at a time, in Ada's row only.
+    practitioner.full_name = "Ada Renamed"
+    practitioner.save()
+    assert "Ada Renamed" in ada_row()
+    rate(ada, 3, framework)
+    assert "Rated 3 of 16" in ada_row()
+    second_appraiser = member_of(organisation, Role.APPRAISER, full_name="Rhys Reviewer")
+    AssignmentFactory(organisation=organisation, practitioner=practitioner, appraiser=second_appraiser)
+    assert "Rhys Reviewer" in ada_row()
+    ada.status = AssessmentStatus.IN_REVIEW
+    ada.save()
+    assert "In review" in ada_row()
+    agree(ada, appraiser, {1: 2}, framework)
+    html, _, new_profile_key = seen()
+    assert new_profile_key != profile_key
+    assert "1 of 2 practitioners has agreed ratings" in html
+    assert "Capability 1, 2 Developing: 1" in html
+
+
 @pytest.mark.parametrize("size", [2, 20])
 def test_dashboard_runs_the_same_queries_whatever_the_number_of_practitioners(
     client, organisation, org_admin, framework, django_assert_num_queries, size

@@ -197,7 +197,8 @@ def _pillar_forms(request, assessment, pillar, data=None):
 
 @require_http_methods(["GET", "POST"])
 def pillar_page(request, pk, pillar_slug):
-    assessment = _assessment(request, pk)
+    # One access check: a save needs the practitioner's own assessment.
+    assessment = _assessment_to_change(request, pk) if request.method == "POST" else _assessment(request, pk)
     pillars = structure.pillars(assessment.framework)
     pillar = next((p for p in pillars if p.slug == pillar_slug), None)
     if pillar is None:
@@ -208,7 +209,6 @@ def pillar_page(request, pk, pillar_slug):
     version = assessment.version
     conflict = False
     if request.method == "POST":
-        assessment = _assessment_to_change(request, pk)
         if not assessment.is_editable:
             messages.error(request, "This assessment has been submitted, so it can no longer be changed")
             return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=pillar.slug)
