@@ -6,18 +6,21 @@ workers on loopback, driven by locust with 50 concurrent signed-in users.
 Three measurements in the same run, against the same server, by the same
 client, with the same number of users and no think time (each user sends its
 next request as soon as the last one is answered, so each measures the most
-the server can do):
+the server can do). The app and the floor take turns with the same
+signed-in users: app, floor, floor, app, each for half the measured time,
+so a machine whose speed drifts during the run moves both alike (the JSON
+gives each turn's figures):
 
 - app: each user signs in (the real sign-in form, with its CSRF token) and
   then loops over a realistic mix of pages. Practitioners: their dashboard,
   their assessment's summary, its pillar pages in turn, their evidence list
   and the gap view, and now and then a save: a pillar page opened and sent
-  back as a draft through the real form (one action in twelve), which moves
-  their portfolio on, so the pages the page cache holds for them are built
-  afresh on their next visit. About one user in ten is an appraiser (review
+  back as a draft through the real form with a reflection changed (one
+  action in twelve), which moves their portfolio on, so the pages the page
+  cache holds for them are built afresh on their next visit. About one user in ten is an appraiser (review
   list and dashboard) and one is an organisation admin (organisation
   dashboard).
-- floor: the same users, signed in the same way, asking for /healthz, the
+- floor: the same users, in the same sessions, asking for /healthz, the
   cheapest view the server has (it runs the whole middleware stack, which
   loads their session and user as for any page, and one `SELECT 1`). The
   floor is "gunicorn + Django + a signed-in request", so the ratio app/floor
@@ -25,8 +28,9 @@ the server can do):
 - anonymous floor: the same number of users, not signed in, on /healthz:
   no session to load at all. Reported for comparison.
 
-Each measurement starts after every user has signed in and a short warm-up;
-figures are for the measured window only (sign-in is reported on its own).
+Measuring starts after every user has signed in and a short warm-up, and
+each turn after a two-second change-over; figures are for the measured
+windows only (sign-in is reported on its own).
 Prints one JSON document: requests per second, p50/p95/p99 latency (exact,
 from every response, not locust's rounded buckets), errors, figures for each
 page, the CPU used by gunicorn, by locust, by the temporary PostgreSQL and by
@@ -85,7 +89,9 @@ from locust.env import Environment  # noqa: E402
 from locust.exception import StopUser  # noqa: E402
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import html  # noqa: E402
+import itertools  # noqa: E402
 import html.parser  # noqa: E402
 import http.cookiejar  # noqa: E402
 import json  # noqa: E402
@@ -120,6 +126,7 @@ ORGANISATIONS = 2
 PRACTITIONERS_PER_ORG = 50
 EVIDENCE_PER_PRACTITIONER = 20
 WARMUP_SECONDS = 5
+CHANGE_OVER_SECONDS = 2
 QUIET_SECONDS = 3
 BUSY_MACHINE_CORES = 0.15
 SIGN_IN_TIMEOUT = 180
@@ -141,6 +148,7 @@ class Run:
     sign_in_failures = 0
     recording = False
     phase = "idle"
+    load = "app"  # what the mix's users ask for: "app" (their pages) or "floor" (/healthz)
     # Every response of the current phase: (name, milliseconds, error or None).
     samples: list[tuple[str, float, str | None]] = []
     # Errors in any phase (sign-in and warm-up too): they count for the budget.
@@ -242,19 +250,47 @@ class FormFields(html.parser.HTMLParser):
             self.textarea = None
 
 
-EDIT = " Reviewed again this month."
+# Each save writes a sentence no save wrote before ("Reviewed again (N).",
+# replacing the last one), as a person's typing would be: fragments kept by
+# content (page_cache.content_key) never find an earlier save's text.
+EDIT = re.compile(r" Reviewed again \((\d+)\)\.$")
+EDITS = itertools.count(1)
 
 
 def edit_first_reflection(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The form's fields with the first reflection changed: EDIT added to
-    it, or taken off if it is there."""
+    """The form's fields with the first reflection changed: a sentence
+    numbered afresh put in place of the one the last save put there, so the
+    data stays the same size."""
     edited, done = [], False
     for name, value in fields:
         if not done and name.endswith("-reflection"):
-            value = value.removesuffix(EDIT) if value.endswith(EDIT) else value + EDIT
+            value = EDIT.sub("", value) + f" Reviewed again ({next(EDITS)})."
             done = True
         edited.append((name, value))
     return edited
+
+
+def healthz(user):
+    with user.client.get("/healthz", name="/healthz", allow_redirects=False, catch_response=True) as response:
+        if response.status_code != 200:
+            response.failure(f"status {response.status_code}")
+
+
+def mix_task(weight: int):
+    """@task(weight) for an action of the mix, which the user does while the
+    run measures the app. While it measures the floor, the same user (same
+    session, same connection habits, same weights) asks for /healthz
+    instead: the floor is "gunicorn + Django + a signed-in request", and
+    the ratio is what the pages themselves cost on top of that."""
+    def decorate(action):
+        @functools.wraps(action)
+        def act(self):
+            if Run.load == "floor":
+                healthz(self)
+            else:
+                action(self)
+        return task(weight)(act)
+    return decorate
 
 
 class PractitionerUser(BenchUser):
@@ -264,27 +300,27 @@ class PractitionerUser(BenchUser):
         super().on_start()
         self.pillar_turn = 0
 
-    @task(3)
+    @mix_task(3)
     def dashboard(self):
         self.page("/", "/ (practitioner dashboard)")
 
-    @task(2)
+    @mix_task(2)
     def summary(self):
         self.page(f"/assessments/{self.account['assessment']}/", "/assessments/[id]/")
 
-    @task(3)
+    @mix_task(3)
     def pillar(self):
         slugs = self.account["pillars"]
         slug = slugs[self.pillar_turn % len(slugs)]
         self.pillar_turn += 1
         self.page(f"/assessments/{self.account['assessment']}/pillars/{slug}/", "/assessments/[id]/pillars/[slug]/")
 
-    @task(1)
+    @mix_task(1)
     def save_pillar(self):
         """A write: open a pillar page, change the reflection on its first
         capability and save it as a draft, as a practitioner does now and
-        then between reading pages. The change adds a sentence, or takes it
-        away again, so the data stays the same size. Saving moves the
+        then between reading pages. The change puts a new sentence in place
+        of the last save's, so the data stays the same size. Saving moves the
         portfolio on, so the pages cached for this person are built afresh
         on their next visit, and the changed capability's form is drawn
         afresh too."""
@@ -307,11 +343,11 @@ class PractitionerUser(BenchUser):
             if response.status_code != 302 or not response.headers.get("Location", "").endswith(path):
                 response.failure(f"save gave {response.status_code}")
 
-    @task(2)
+    @mix_task(2)
     def evidence(self):
         self.page("/evidence/", "/evidence/")
 
-    @task(1)
+    @mix_task(1)
     def gaps(self):
         self.page(f"/assessments/{self.account['assessment']}/gaps/", "/assessments/[id]/gaps/")
 
@@ -320,11 +356,11 @@ class AppraiserUser(BenchUser):
     role = "appraiser"
     fixed_count = 1
 
-    @task(3)
+    @mix_task(3)
     def reviews(self):
         self.page("/reviews/", "/reviews/")
 
-    @task(1)
+    @mix_task(1)
     def dashboard(self):
         self.page("/", "/ (appraiser dashboard)")
 
@@ -333,37 +369,9 @@ class AdminUser(BenchUser):
     role = "admin"
     fixed_count = 1
 
-    @task
+    @mix_task(1)
     def organisation(self):
         self.page(f"/organisations/{self.account['organisation']}/", "/organisations/[id]/")
-
-
-def healthz(user):
-    with user.client.get("/healthz", name="/healthz", allow_redirects=False, catch_response=True) as response:
-        if response.status_code != 200:
-            response.failure(f"status {response.status_code}")
-
-
-# The floor: the same users, signed in the same way, asking for the cheapest
-# view there is. Each request still carries its session cookie, so the
-# middleware loads the session and the user as for any page: the floor is
-# "gunicorn + Django + a signed-in request", and the ratio is what the pages
-# themselves cost on top of that.
-class PractitionerFloorUser(BenchUser):
-    role = "practitioner"
-    tasks = [healthz]
-
-
-class AppraiserFloorUser(BenchUser):
-    role = "appraiser"
-    fixed_count = 1
-    tasks = [healthz]
-
-
-class AdminFloorUser(BenchUser):
-    role = "admin"
-    fixed_count = 1
-    tasks = [healthz]
 
 
 class FloorUser(FastHttpUser):
@@ -536,16 +544,10 @@ def summarise(samples: list[tuple[str, float, str | None]], seconds: float) -> d
     }
 
 
-def measure(name: str, user_classes: list, users: int, seconds: int, host: str, server: subprocess.Popen,
-            signs_in: bool) -> dict:
-    Run.signed_in = Run.sign_in_failures = 0
-    Run.samples = []
-    Run.recording = False
-    Run.phase = f"{name}: sign-in" if signs_in else f"{name}: start"
-    database = database_server()
-    # Let the server finish what the previous phase left queued, then see how
-    # busy the machine is with nothing sent to it: other work on a shared
-    # machine skews every figure, so it is reported.
+def busy_with_nothing_sent(server: subprocess.Popen) -> float:
+    """Let the server finish what the previous phase left queued, then see
+    how busy the machine is with nothing sent to it: other work on a shared
+    machine skews every figure, so it is reported."""
     master = psutil.Process(server.pid)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -555,7 +557,99 @@ def measure(name: str, user_classes: list, users: int, seconds: int, host: str, 
             break
     quiet_started, quiet_busy = time.perf_counter(), machine_busy()
     gevent.sleep(QUIET_SECONDS)
-    busy_before = (machine_busy() - quiet_busy) / (time.perf_counter() - quiet_started)
+    return (machine_busy() - quiet_busy) / (time.perf_counter() - quiet_started)
+
+
+def measure_app_and_floor(user_classes: list, users: int, seconds: int, host: str,
+                          server: subprocess.Popen) -> tuple[dict, dict]:
+    """The app and the floor, measured in turns by the same signed-in users:
+    app, floor, floor, app, each for half of `seconds`, with a pause between
+    turns (not measured) for the last turn's requests to be answered. Taking
+    turns in this order puts both at the same average moment of the run, so
+    a machine that gets slower or faster during the run (this one's floor
+    varied from 338 to 537 requests a second between runs) moves both alike,
+    rather than deciding the ratio."""
+    Run.signed_in = Run.sign_in_failures = 0
+    Run.samples = []
+    Run.recording = False
+    Run.load = "app"
+    Run.phase = "app and floor: sign-in"
+    database = database_server()
+    busy_before = busy_with_nothing_sent(server)
+    environment = Environment(user_classes=user_classes, host=host)
+    environment.events.request.add_listener(on_request)
+    runner = environment.create_local_runner()
+    turns = []
+    taken = {load: {"samples": [], "cpu": dict.fromkeys(("wall", "gunicorn", "locust", "database", "busy"), 0.0)}
+             for load in ("app", "floor")}
+    try:
+        started = time.perf_counter()
+        runner.start(users, spawn_rate=users)
+        deadline = time.monotonic() + SIGN_IN_TIMEOUT
+        while Run.signed_in + Run.sign_in_failures < users and time.monotonic() < deadline:
+            gevent.sleep(0.1)
+        sign_in_seconds = round(time.perf_counter() - started, 1)
+        log(f"app and floor: {Run.signed_in} of {users} users signed in in {sign_in_seconds} s")
+        Run.phase = "app: warm-up"
+        gevent.sleep(WARMUP_SECONDS)
+        for number, load in enumerate(("app", "floor", "floor", "app"), start=1):
+            Run.load = load
+            Run.phase = f"turn {number} ({load}): changing over"
+            gevent.sleep(CHANGE_OVER_SECONDS)
+            Run.phase = f"turn {number} ({load}): measured"
+            Run.samples = []
+            before = cpu_snapshot(server, database)
+            Run.recording = True
+            gevent.sleep(seconds / 2)
+            Run.recording = False
+            after = cpu_snapshot(server, database)
+            # Only this turn's kind of request: an answer to the other kind
+            # sent before the change-over would be counted in the wrong one.
+            samples = [sample for sample in Run.samples if (sample[0] == "/healthz") == (load == "floor")]
+            taken[load]["samples"] += samples
+            for key, total in taken[load]["cpu"].items():
+                taken[load]["cpu"][key] = total + after[key] - before[key] if after[key] is not None else None
+            window = after["wall"] - before["wall"]
+            turns.append({"turn": number, "load": load, "seconds": round(window, 2),
+                          "requests_per_second": round(len(samples) / window, 1),
+                          "gunicorn_cores": round((after["gunicorn"] - before["gunicorn"]) / window, 2)})
+            log(f"turn {number} ({load}): {turns[-1]['requests_per_second']} requests/s")
+        Run.phase = "app and floor: stopping"
+    finally:
+        runner.stop()
+        runner.quit()
+    results = {}
+    for load, got in taken.items():
+        window = got["cpu"]["wall"]
+        result = summarise(got["samples"], window)
+        result["window_seconds"] = round(window, 2)
+        result["pages"] = {page: summarise([s for s in got["samples"] if s[0] == page], window)
+                           for page in sorted({page for page, _, _ in got["samples"]})}
+        zero = dict.fromkeys(got["cpu"], 0.0)
+        if got["cpu"]["database"] is None:
+            zero["database"] = None
+        result["cpu"] = cpu_used(zero, got["cpu"])
+        result["cpu"]["machine_busy_before_start"] = round(busy_before, 2)
+        result["cpu"]["gunicorn_ms_per_request"] = (
+            round(got["cpu"]["gunicorn"] / len(got["samples"]) * 1000, 2) if got["samples"] else None
+        )
+        result["turns"] = [turn for turn in turns if turn["load"] == load]
+        log(f"{load}: {result['requests_per_second']} requests/s, p50 {result['latency_ms']['p50']} ms, "
+            f"p95 {result['latency_ms']['p95']} ms, {result['errors']} errors")
+        results[load] = result
+    results["app"]["sign_in"] = {"users_signed_in": Run.signed_in, "failures": Run.sign_in_failures,
+                                 "seconds_for_all": sign_in_seconds}
+    return results["app"], results["floor"]
+
+
+def measure(name: str, user_classes: list, users: int, seconds: int, host: str, server: subprocess.Popen,
+            signs_in: bool) -> dict:
+    Run.signed_in = Run.sign_in_failures = 0
+    Run.samples = []
+    Run.recording = False
+    Run.phase = f"{name}: sign-in" if signs_in else f"{name}: start"
+    database = database_server()
+    busy_before = busy_with_nothing_sent(server)
     environment = Environment(user_classes=user_classes, host=host)
     environment.events.request.add_listener(on_request)
     runner = environment.create_local_runner()
@@ -637,8 +731,6 @@ def run(arguments) -> dict:
     AppraiserUser.fixed_count = roles["appraiser"]
     user_classes = [cls for cls, role in ((PractitionerUser, "practitioner"), (AppraiserUser, "appraiser"),
                                           (AdminUser, "admin")) if roles[role]]
-    floor_classes = [cls for cls, role in ((PractitionerFloorUser, "practitioner"),
-                                           (AppraiserFloorUser, "appraiser"), (AdminFloorUser, "admin")) if roles[role]]
 
     port = free_port()
     host = f"http://127.0.0.1:{port}"
@@ -646,12 +738,9 @@ def run(arguments) -> dict:
     try:
         server = start_server(environment, port, arguments.workers, arguments.worker_class, arguments.threads)
         log(f"gunicorn ({arguments.workers} {arguments.worker_class} workers) on {host}; "
-            f"{arguments.users} users for {arguments.seconds} s against the app, then the floor")
-        app = measure("app", user_classes, arguments.users, arguments.seconds, host, server, signs_in=True)
-        Run.accounts = {role: available[role][:count] for role, count in roles.items()}
-        AdminFloorUser.fixed_count = roles["admin"]
-        AppraiserFloorUser.fixed_count = roles["appraiser"]
-        floor = measure("floor", floor_classes, arguments.users, arguments.seconds, host, server, signs_in=True)
+            f"{arguments.users} users, {arguments.seconds} s each on the app and the floor in turns, "
+            "then the anonymous floor")
+        app, floor = measure_app_and_floor(user_classes, arguments.users, arguments.seconds, host, server)
         anonymous = measure("anonymous floor", [FloorUser], arguments.users, arguments.seconds, host, server,
                             signs_in=False)
         server_log = gunicorn_log()

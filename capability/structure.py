@@ -36,6 +36,20 @@ def _kept_or_loaded(key: tuple, load):
         return value
 
 
+def framework(framework_id: int, structure_revision: int) -> Framework:
+    """The edition itself, for pages that need it only as the key to its
+    structure and for its frozen text (name, version). Fields that can change
+    in use (is_current) must not be read from it."""
+    return _kept_or_loaded(
+        ("framework", framework_id, structure_revision), lambda: Framework.objects.get(pk=framework_id)
+    )
+
+
+def rating_scale(scale_id: int) -> RatingScale:
+    """A rating scale (frozen with its edition)."""
+    return _kept_or_loaded(("scale", scale_id), lambda: RatingScale.objects.get(pk=scale_id))
+
+
 def pillars(framework: Framework) -> list[Pillar]:
     """The edition's pillars, in order."""
     return _kept_or_loaded(

@@ -81,15 +81,23 @@ def capacity(user, assessment: Assessment) -> Capacity | None:
     return None
 
 
-def get_assessment(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
+def get_assessment(user, assessment_id, queryset: QuerySet[Assessment] | None = None, *,
+                   find_own=None) -> Assessment:
+    """The assessment if the user may see it, else 404. find_own(user, id),
+    when given, is a page family's own way to look among the user's own
+    assessments (returning None when it is not theirs), with what the
+    queryset would select."""
     try:
         # Most assessments are opened by their own practitioner: that is
         # looked for first, by the cheapest query to build (the whole rule's
         # subqueries cost a tenth of a page). Anyone else's go through the
         # whole rule, at one query more.
         if user.is_authenticated and user.is_active:
-            own = Assessment.objects.all() if queryset is None else queryset
-            found = own.filter(pk=assessment_id, practitioner=user).first()
+            if find_own is not None:
+                found = find_own(user, assessment_id)
+            else:
+                own = Assessment.objects.all() if queryset is None else queryset
+                found = own.filter(pk=assessment_id, practitioner=user).first()
             if found is not None:
                 return found
         return visible_assessments(user, queryset).get(pk=assessment_id)
@@ -97,9 +105,10 @@ def get_assessment(user, assessment_id, queryset: QuerySet[Assessment] | None = 
         raise Http404("No such assessment")
 
 
-def get_assessment_to_change(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
+def get_assessment_to_change(user, assessment_id, queryset: QuerySet[Assessment] | None = None, *,
+                             find_own=None) -> Assessment:
     """For the practitioner's own changes (ratings, reflections, evidence, submit)."""
-    assessment = get_assessment(user, assessment_id, queryset)
+    assessment = get_assessment(user, assessment_id, queryset, find_own=find_own)
     if assessment.practitioner_id != user.pk:
         raise PermissionDenied("Only the practitioner can change their self-assessment")
     return assessment

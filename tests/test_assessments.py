@@ -302,7 +302,14 @@ def test_pillar_page_query_count_is_fixed(practitioner_client, practitioner, fra
     caps = list(Capability.objects.filter(framework=framework, number__in=[4, 5, 6, 7]))
     for _ in range(evidence_count):
         AssessmentEvidence.objects.create(assessment=assessment, evidence=EvidenceFactory(owner=practitioner, capabilities=caps))
-    with django_assert_num_queries(11):
+    # The first page a process serves reads the edition, its rating scale
+    # and its structure, which it then keeps (capability/structure.py).
+    with django_assert_num_queries(13):
+        practitioner_client.get(pillar_url(assessment, "strategic-and-enabling-leadership"))
+    page_cache.portfolio_changed(practitioner.pk)  # built afresh, not from the page cache
+    # Session, user, the assessment (one plain statement: the practitioner's
+    # own), its ratings, evidence and what is included.
+    with django_assert_num_queries(6):
         practitioner_client.get(pillar_url(assessment, "strategic-and-enabling-leadership"))
 
 
@@ -319,11 +326,11 @@ def test_saving_a_pillar_runs_the_same_queries_however_much_evidence_it_includes
         data[f"c{capability.number}-reflection"] = "What I did and learnt."
         data[f"c{capability.number}-evidence"] = [str(item.pk) for item in items]
     # Session, user and one access check (the practitioner's own
-    # assessment); the edition's structure (five: the first page of a
-    # process); the ratings, evidence and inclusions shown; then the save
-    # with its history rows and the portfolio's revision (savepoints
-    # included), each in one statement however many items.
-    with django_assert_num_queries(27):
+    # assessment); the edition, its scale and structure (seven: the first
+    # page of a process); the ratings, evidence and inclusions shown; then
+    # the save with its history rows and the portfolio's revision
+    # (savepoints included), each in one statement however many items.
+    with django_assert_num_queries(29):
         response = practitioner_client.post(pillar_url(assessment, "expert-practice"), data)
     assert response.status_code == 302
     assert AssessmentEvidence.objects.filter(assessment=assessment).count() == evidence_count
@@ -338,10 +345,10 @@ def test_summary_and_gap_query_counts_are_fixed(practitioner_client, practitione
         AssessmentEvidence.objects.create(assessment=assessment, evidence=EvidenceFactory(owner=practitioner, capabilities=caps))
     summary = reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk})
     gaps = reverse("portfolios:assessment_gaps", kwargs={"pk": assessment.pk})
-    # The first page a process serves reads the edition's structure (pillars,
-    # rating levels, transition points), which it then keeps
-    # (capability/structure.py).
-    with django_assert_num_queries(14):
+    # The first page a process serves reads the edition, its rating scale
+    # and its structure (pillars, rating levels, transition points), which
+    # it then keeps (capability/structure.py).
+    with django_assert_num_queries(16):
         practitioner_client.get(summary)
     page_cache.portfolio_changed(practitioner.pk)  # built afresh, not from the page cache
     # Session, user, the assessment, its ratings, evidence (items, links,

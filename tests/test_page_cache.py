@@ -375,3 +375,39 @@ def test_the_dashboard_seen_before_shows_a_new_assessment_and_a_new_role_at_once
     html = practitioner_client.get("/").content.decode()
     assert "Annual self-assessment 2026" in html
     assert "Practitioners you appraise" in html
+
+
+def test_a_practitioners_own_assessment_comes_in_one_plain_statement_as_the_orm_gives_it(
+    practitioner, appraiser, framework, django_assert_num_queries
+):
+    from portfolios.models import Assessment
+    from portfolios.queries import assessments_for_pages, own_assessment_for_pages
+
+    assessment = AssessmentFactory(practitioner=practitioner, title="My year")
+    page_cache.portfolio_changed(practitioner.pk)
+    page_cache.portfolio_changed(practitioner.pk)
+    own_assessment_for_pages(practitioner, assessment.pk)  # the process keeps the edition and scale
+
+    stored = revision(practitioner)
+    with django_assert_num_queries(1):
+        found = own_assessment_for_pages(practitioner, assessment.pk)
+        assert page_cache.revision_of(found.practitioner) == stored >= 2
+        assert found.framework.structure_revision == framework.structure_revision
+
+    expected = assessments_for_pages(Assessment.objects.all()).get(pk=assessment.pk)
+    assert [getattr(found, f.attname) for f in Assessment._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in Assessment._meta.concrete_fields
+    ]
+    assert (found.framework, found.rating_scale, found.practitioner) == (
+        expected.framework, expected.rating_scale, expected.practitioner
+    )
+    assert own_assessment_for_pages(appraiser, assessment.pk) is None
+
+
+def test_a_practitioner_without_a_revision_yet_reads_revision_nought(practitioner, framework):
+    from portfolios.queries import own_assessment_for_pages
+
+    assessment = AssessmentFactory(practitioner=practitioner)
+    PortfolioRevision.objects.filter(practitioner=practitioner).delete()
+    found = own_assessment_for_pages(practitioner, assessment.pk)
+    assert page_cache.revision_of(found.practitioner) == 0

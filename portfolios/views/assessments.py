@@ -21,6 +21,7 @@ from portfolios.queries import (
     assessments_for_pages,
     evidence_by_capability,
     mark_expected,
+    own_assessment_for_pages,
     stage_rank,
 )
 
@@ -31,12 +32,14 @@ CONFLICT_MESSAGE = (
 
 
 def _assessment(request, pk):
-    return access.get_assessment(request.user, pk, assessments_for_pages(Assessment.objects.all()))
+    return access.get_assessment(
+        request.user, pk, assessments_for_pages(Assessment.objects.all()), find_own=own_assessment_for_pages
+    )
 
 
 def _assessment_to_change(request, pk):
     return access.get_assessment_to_change(
-        request.user, pk, assessments_for_pages(Assessment.objects.all())
+        request.user, pk, assessments_for_pages(Assessment.objects.all()), find_own=own_assessment_for_pages
     )
 
 
