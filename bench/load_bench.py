@@ -125,7 +125,11 @@ PASSWORD = "demo-only-password"  # accounts.demo.DEMO_PASSWORD: every seeded acc
 ORGANISATIONS = 2
 PRACTITIONERS_PER_ORG = 50
 EVIDENCE_PER_PRACTITIONER = 20
-WARMUP_SECONDS = 5
+# Long enough for every simulated person to have opened each of their pages
+# once (about 20 requests each), so the turns measure a server in its
+# steady state, as one is after its first minutes, and the first app turn
+# is not the only one to pay for filling the caches.
+WARMUP_SECONDS = 20
 CHANGE_OVER_SECONDS = 2
 QUIET_SECONDS = 3
 BUSY_MACHINE_CORES = 0.15

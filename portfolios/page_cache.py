@@ -13,6 +13,9 @@ made of everything it depends on:
 - the page (its path and query string) and today's date, because some of what
   is shown depends on the date (overdue, feedback rounds that close by date).
 
+A page about several practitioners (an appraiser's reviews list) is keyed by
+all their revisions instead (`also`).
+
 Framework editions shown on these pages cannot change once in use (the admin
 freezes them), so they need no part in the key.
 
@@ -110,20 +113,23 @@ def revision_of(practitioner) -> int:
     return found.number if found else 0
 
 
-def page_key(request, *, practitioner, name: str) -> str | None:
+def page_key(request, *, practitioner, name: str, also=()) -> str | None:
     """The cache key of this page's content for this viewer, or None when the
-    page must not come from the cache (anything but a plain GET)."""
+    page must not come from the cache (anything but a plain GET). `also`:
+    anything else the content depends on (another list's revisions)."""
     if request.method != "GET" or settings.PAGE_CACHE_SECONDS <= 0:
         return None
     get_token(request)  # makes sure the browser has a CSRF secret, as rendering the forms would
     parts = [
         name,
-        str(practitioner.pk),
-        str(revision_of(practitioner)),
+        # No practitioner: a page about others, keyed by `also`.
+        str(practitioner.pk) if practitioner is not None else "",
+        str(revision_of(practitioner)) if practitioner is not None else "",
         str(request.user.pk),
         hashlib.sha256(_csrf_secret(request).encode()).hexdigest(),
         request.get_full_path(),
         timezone.localdate().isoformat(),
+        repr(also),
     ]
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -150,13 +156,13 @@ def store(key: str | None, part: str, html: str) -> None:
 
 
 def render_page(request, template_name: str, context: dict, *, practitioner, name: str, build,
-                cache: bool = True, parts: tuple[str, ...] = ("content",)):
+                cache: bool = True, parts: tuple[str, ...] = ("content",), also=()):
     """Render a page whose parts are wrapped in {% cached_part "name" %}: from
     the cache when it holds every part for this key, otherwise with the
     context build() returns (called only then, so a hit skips its queries)."""
     from django.shortcuts import render
 
-    key = page_key(request, practitioner=practitioner, name=name) if cache else None
+    key = page_key(request, practitioner=practitioner, name=name, also=also) if cache else None
     found = cached(key, parts)
     context = {**context, "page_key": key, "page_parts": found}
     if found is None:

@@ -288,6 +288,24 @@ def previous_objectives(assessment: Assessment) -> list:
     return (previous, objectives_for(previous)) if previous else (None, [])
 
 
+def caseload_revisions(user) -> list[tuple[str, int]]:
+    """(practitioner id, portfolio revision) of each practitioner assigned
+    to this appraiser: everything the caseload shows moves with these, so
+    they key the cached page (page_cache.render_page(also=...))."""
+    from accounts.models import AppraiserAssignment
+    from portfolios.access import _appraisee_ids
+
+    return [
+        (str(practitioner_id), number or 0)
+        for practitioner_id, number in AppraiserAssignment.objects.filter(
+            appraiser=user, practitioner_id__in=_appraisee_ids(user)
+        )
+        .order_by("practitioner_id")
+        .values_list("practitioner_id", "practitioner__portfolio_revision__number")
+        .distinct()
+    ]
+
+
 def appraiser_caseload(user) -> list[dict]:
     """Practitioners assigned to this appraiser, each with their latest
     assessment, in two queries."""

@@ -301,6 +301,59 @@ def test_appraiser_sees_their_caseload_with_what_needs_attention(client, framewo
     assert escape(practitioner.full_name) in html and ">Submitted<" in html and ">Review<" in html
 
 
+@pytest.mark.parametrize("caseload_size", [1, 12])
+def test_reviews_list_runs_the_same_queries_whatever_the_caseload(
+    client, framework, organisation, practitioner, appraiser, caseload_size, django_assert_num_queries
+):
+    from tests.factories import AssignmentFactory, MembershipFactory
+
+    rated_assessment(practitioner, status=S.SUBMITTED)
+    for _ in range(caseload_size - 1):
+        other = MembershipFactory(organisation=organisation).user
+        AssignmentFactory(organisation=organisation, practitioner=other, appraiser=appraiser)
+        AssessmentFactory(practitioner=other)
+    signed_in(client, appraiser)
+    # Session, user, the caseload's revisions (the page's key), then the
+    # caseload: assignments with their people, and latest assessments.
+    with django_assert_num_queries(5):
+        first = client.get(reverse("portfolios:reviews")).content.decode()
+    with django_assert_num_queries(3):  # seen again: from the page cache
+        again = client.get(reverse("portfolios:reviews")).content.decode()
+    assert first.count('<tr class="nhsuk-table__row">') == again.count('<tr class="nhsuk-table__row">') == (
+        caseload_size + 1  # and the heading row
+    )
+
+
+def test_the_reviews_list_seen_before_shows_every_change_at_once(
+    client, framework, organisation, practitioner, appraiser
+):
+    from accounts import organisation_services
+    from accounts import services as account_services
+    from tests.factories import MembershipFactory
+
+    assessment = rated_assessment(practitioner)
+    signed_in(client, appraiser)
+
+    def caseload():
+        return client.get(reverse("portfolios:reviews")).content.decode()
+
+    assert ">Draft<" in caseload() and ">Review<" not in caseload()
+    workflow.apply(assessment=assessment, name="submit", actor_user=practitioner, actor=Actor.PRACTITIONER)
+    assert ">Submitted<" in caseload() and ">Review<" in caseload()
+
+    newcomer = MembershipFactory(organisation=organisation, user__full_name="Nia Newcomer").user
+    account_services.assign_appraiser(organisation=organisation, practitioner=newcomer, appraiser=appraiser)
+    assert "Nia Newcomer" in caseload()
+
+    practitioner.full_name = "Renamed Person"
+    practitioner.save()
+    account_services.people_shown_changed(practitioner)
+    assert "Renamed Person" in caseload()
+
+    organisation_services.unassign_appraiser(organisation=organisation, practitioner=newcomer, appraiser=appraiser)
+    assert "Nia Newcomer" not in caseload()
+
+
 @pytest.mark.parametrize("evidence_count", [1, 30])
 def test_review_page_query_count_is_fixed(client, framework, practitioner, appraiser, evidence_count,
                                           django_assert_num_queries):

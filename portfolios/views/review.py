@@ -290,8 +290,13 @@ def history(request, pk):
 
 
 def reviews(request):
-    """The appraiser's list: assigned practitioners and what needs attention."""
-    from portfolios.queries import appraiser_caseload
+    """The appraiser's list: assigned practitioners and what needs attention.
+    Cached under the revisions of the practitioners on it: anything it shows
+    (a name, an organisation, an assessment's status) moves one of them on,
+    and a new or ended assignment changes the list itself."""
+    from portfolios.queries import appraiser_caseload, caseload_revisions
 
-    caseload = appraiser_caseload(request.user)
-    return render(request, "portfolios/reviews.html", {"caseload": caseload})
+    return page_cache.render_page(
+        request, "portfolios/reviews.html", {}, practitioner=None, name="reviews",
+        also=caseload_revisions(request.user), build=lambda: {"caseload": appraiser_caseload(request.user)},
+    )
