@@ -676,9 +676,34 @@ def _capability_profile_section(levels: list[str], pillars: list[PillarProfile],
     }
 
 
+def _members_revisions(organisation: Organisation) -> list[tuple]:
+    """Each membership of the organisation, with its state and its person's
+    portfolio revision: everything the dashboard shows is one of these or
+    moves one of them on (a person's assessments, ratings, name, appraisers;
+    the organisation's name and roles: page_cache.organisation_changed), so
+    together they key the cached page."""
+    return list(
+        Membership.objects.filter(organisation=organisation)
+        .order_by("user_id", "role")
+        .values_list("user_id", "role", "is_active", "user__is_active", "user__portfolio_revision__number")
+    )
+
+
 @require_safe
 def dashboard(request, organisation_id):
     organisation = get_organisation_for_admin(request.user, organisation_id)
+    filter_data = request.GET if any(key != "page" for key in request.GET) else None
+    # Unfiltered pages (the dashboard as opened, and its pages) come from the
+    # page cache; filtered ones vary too much to keep, and may hold errors.
+    return page_cache.render_page(
+        request, "organisations/dashboard.html", {"organisation": organisation},
+        practitioner=None, name="organisation dashboard", parts=("title", "content"),
+        cache=filter_data is None, also=_members_revisions(organisation) if filter_data is None else (),
+        build=lambda: _dashboard_context(organisation, filter_data, request.GET.get("page")),
+    )
+
+
+def _dashboard_context(organisation: Organisation, filter_data, page_number) -> dict:
     today = timezone.localdate()
     appraisers = list(
         User.objects.filter(
@@ -687,7 +712,6 @@ def dashboard(request, organisation_id):
             .values("user_id")
         ).order_by("full_name", "email")
     )
-    filter_data = request.GET if any(key != "page" for key in request.GET) else None
     form = DashboardFilterForm(filter_data, appraisers=appraisers)
     queryset = practitioner_queryset(organisation)
     filtered = False
@@ -698,27 +722,22 @@ def dashboard(request, organisation_id):
     counts = practitioner_counts(queryset, today)
     paginator = Paginator(queryset, DASHBOARD_PAGE_SIZE)
     paginator.count = counts.total  # counted already: no second COUNT over the same subqueries
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(page_number)
     levels, pillars = capability_profile(queryset)
-    return render(
-        request,
-        "organisations/dashboard.html",
-        {
-            "organisation": organisation,
-            "form": form,
-            "filtered": filtered,
-            "page": page,
-            "rows": [_dashboard_row(user, today, organisation.pk) for user in page.object_list],
-            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-            "ellipsis": paginator.ELLIPSIS,
-            "today": today,
-            "total": counts.total,
-            "status_counts": counts.by_status,
-            "overdue_count": counts.overdue,
-            "profiled_count": counts.profiled,
-            **_capability_profile_section(
-                levels, pillars, filtered=filtered, organisation=organisation.name, total=counts.total,
-                profiled=counts.profiled,
-            ),
-        },
-    )
+    return {
+        "form": form,
+        "filtered": filtered,
+        "page": page,
+        "rows": [_dashboard_row(user, today, organisation.pk) for user in page.object_list],
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+        "ellipsis": paginator.ELLIPSIS,
+        "today": today,
+        "total": counts.total,
+        "status_counts": counts.by_status,
+        "overdue_count": counts.overdue,
+        "profiled_count": counts.profiled,
+        **_capability_profile_section(
+            levels, pillars, filtered=filtered, organisation=organisation.name, total=counts.total,
+            profiled=counts.profiled,
+        ),
+    }

@@ -607,9 +607,11 @@ def test_dashboard_draws_again_only_the_rows_and_profile_whose_content_changed(
     admin_client, organisation, framework, appraiser, practitioner
 ):
     """Rows and the capability profile are kept under keys made of what they
-    show (page_cache.content_key), so any change to what they show is seen
-    at once, and the rest is not drawn again."""
+    show (page_cache.content_key), so when the page is built again any
+    change to what they show is seen, and the rest is not drawn again."""
     from django.core.cache import caches
+
+    from portfolios import page_cache
 
     practitioner.full_name = "Ada Assessed"
     practitioner.save()
@@ -618,6 +620,8 @@ def test_dashboard_draws_again_only_the_rows_and_profile_whose_content_changed(
     AssessmentFactory(practitioner=bea, title="Bea's year")
 
     def seen():
+        # Changed here without the services, so moved on as they would.
+        page_cache.portfolio_changed(practitioner.pk)
         response = admin_client.get(url("dashboard", organisation))
         keys = {row.user.full_name: row.key for row in response.context["rows"]}
         return response.content.decode(), keys, response.context["profile_key"]
@@ -648,7 +652,39 @@ def test_dashboard_draws_again_only_the_rows_and_profile_whose_content_changed(
     html, _, new_profile_key = seen()
     assert new_profile_key != profile_key
     assert "1 of 2 practitioners has agreed ratings" in html
-    assert "Capability 1, 2 Developing: 1" in html
+
+
+def test_dashboard_seen_again_comes_from_the_cache_and_shows_changes_made_by_the_services_at_once(
+    admin_client, org_admin, organisation, framework, appraiser, practitioner, django_assert_num_queries
+):
+    from accounts import services as account_services
+    from portfolios.workflow import Actor, apply
+
+    assessment = AssessmentFactory(practitioner=practitioner, title="Ada's year")
+    CapabilityRating.objects.filter(assessment=assessment).update(
+        level=RatingLevel.objects.get(scale=assessment.rating_scale, value=3)
+    )
+    first = admin_client.get(url("dashboard", organisation)).content.decode()
+    assert "Draft" in first and "Nia Newcomer" not in first
+    # Session, user, the admin's access check, the memberships with their
+    # people's revisions (the page's key).
+    with django_assert_num_queries(4):
+        again = admin_client.get(url("dashboard", organisation)).content.decode()
+    assert again.count("<tr") == first.count("<tr")
+
+    apply(assessment=assessment, name="submit", actor_user=practitioner, actor=Actor.PRACTITIONER)
+    assert "Submitted" in admin_client.get(url("dashboard", organisation)).content.decode()
+
+    newcomer = UserFactory(full_name="Nia Newcomer")
+    account_services.grant_role(user=newcomer, organisation=organisation, role=Role.PRACTITIONER)
+    assert "Nia Newcomer" in admin_client.get(url("dashboard", organisation)).content.decode()
+
+    org_services.deactivate_member(organisation=organisation, member=newcomer, deactivated_by=org_admin)
+    assert "Nia Newcomer" not in admin_client.get(url("dashboard", organisation)).content.decode()
+
+    # Filtered views are built afresh each time (they may hold errors).
+    html = admin_client.get(url("dashboard", organisation) + "?status=nonsense").content.decode()
+    assert "Choose a status from the list" in html
 
 
 @pytest.mark.parametrize("size", [2, 20])
@@ -671,6 +707,12 @@ def test_dashboard_runs_the_same_queries_whatever_the_number_of_practitioners(
         response = client.get(url("dashboard", organisation) + f"?profession=nurse&appraiser={appraisers[0].pk}")
     assert len(response.context["rows"]) == size
     assert f"{size} of {size} practitioners have agreed ratings" in response.content.decode()
+    # Unfiltered, the page is kept: one more (the memberships with their
+    # people's revisions, its key) the first time, and four when seen again.
+    with django_assert_num_queries(11):
+        first = client.get(url("dashboard", organisation)).content.decode()
+    with django_assert_num_queries(4):
+        assert client.get(url("dashboard", organisation)).content.decode().count("<tr") == first.count("<tr")
 
 
 def test_dashboard_shows_fifty_practitioners_a_page_with_counts_for_all_of_them(
