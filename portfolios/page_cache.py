@@ -119,7 +119,8 @@ def page_key(request, *, practitioner, name: str, also=()) -> str | None:
     anything else the content depends on (another list's revisions)."""
     if request.method != "GET" or settings.PAGE_CACHE_SECONDS <= 0:
         return None
-    get_token(request)  # makes sure the browser has a CSRF secret, as rendering the forms would
+    if "CSRF_COOKIE" not in request.META:
+        get_token(request)  # a first visit: makes the browser's CSRF secret, as rendering the forms would
     parts = [
         name,
         # No practitioner: a page about others, keyed by `also`.

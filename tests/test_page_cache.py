@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.utils.html import escape
 from django.test import Client
 from django.urls import reverse
 
@@ -411,3 +412,28 @@ def test_a_practitioner_without_a_revision_yet_reads_revision_nought(practitione
     PortfolioRevision.objects.filter(practitioner=practitioner).delete()
     found = own_assessment_for_pages(practitioner, assessment.pk)
     assert page_cache.revision_of(found.practitioner) == 0
+
+
+def test_the_page_header_kept_by_the_process_follows_the_name_the_section_and_the_browser(practitioner, framework):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(practitioner)
+
+    def header(path):
+        html = client.get(path).content.decode()
+        return html[html.index('<header class="nhsuk-header"'):html.index("</header>")]
+
+    home = header("/")
+    assert escape(practitioner.full_name) in home
+    assert 'navigation-item--current">\n  <a class="nhsuk-header__navigation-link" href="/"' in home
+    evidence = header(reverse("portfolios:evidence_list"))
+    assert f'navigation-item--current">\n  <a class="nhsuk-header__navigation-link" href="{reverse("portfolios:evidence_list")}"' in evidence
+
+    practitioner.full_name = "Pat Renamed"
+    practitioner.save()
+    assert "Pat Renamed" in header("/")
+
+    # The sign-out form of a header drawn before still works in this browser.
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', header("/")).group(1)
+    response = client.post(reverse("logout"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302  # signed out: sent to sign in
