@@ -698,7 +698,7 @@ def dashboard(request, organisation_id):
     return page_cache.render_page(
         request, "organisations/dashboard.html", {"organisation": organisation},
         practitioner=None, name="organisation dashboard", parts=("title", "content"),
-        cache=filter_data is None, also=_members_revisions(organisation) if filter_data is None else (),
+        cache=filter_data is None, also=lambda: _members_revisions(organisation),
         build=lambda: _dashboard_context(organisation, filter_data, request.GET.get("page")),
     )
 

@@ -116,9 +116,12 @@ def revision_of(practitioner) -> int:
 def page_key(request, *, practitioner, name: str, also=()) -> str | None:
     """The cache key of this page's content for this viewer, or None when the
     page must not come from the cache (anything but a plain GET). `also`:
-    anything else the content depends on (another list's revisions)."""
+    anything else the content depends on (another list's revisions), or a
+    function that returns it (called only when the page may be cached)."""
     if request.method != "GET" or settings.PAGE_CACHE_SECONDS <= 0:
         return None
+    if callable(also):
+        also = also()
     if "CSRF_COOKIE" not in request.META:
         get_token(request)  # a first visit: makes the browser's CSRF secret, as rendering the forms would
     parts = [

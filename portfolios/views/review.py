@@ -298,5 +298,5 @@ def reviews(request):
 
     return page_cache.render_page(
         request, "portfolios/reviews.html", {}, practitioner=None, name="reviews",
-        also=caseload_revisions(request.user), build=lambda: {"caseload": appraiser_caseload(request.user)},
+        also=lambda: caseload_revisions(request.user), build=lambda: {"caseload": appraiser_caseload(request.user)},
     )
