@@ -198,7 +198,10 @@ def measure(user, url: str, requests: int, cached: bool = False) -> dict:
     }
 
 
-CACHED_PAGES = {"assessment pillar page", "evidence list", "gap view", "appraiser review page"}
+CACHED_PAGES = {
+    "practitioner dashboard", "assessment pillar page", "evidence list", "gap view", "appraiser review page",
+    "organisation dashboard",
+}
 
 
 def sequential_scans(sql_list: list[str], big: set[str]) -> list[str]:
