@@ -251,6 +251,10 @@ CACHES["pages"] = {
     "OPTIONS": {"MAX_ENTRIES": 3000},
 }
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "120"))
+# Fragments kept by content (page_cache.content_key) cannot go stale: other
+# content has another key. They are kept until the process ends or needs
+# the room (least recently used first), and an hour at most.
+PAGE_FRAGMENT_SECONDS = 3600
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "no-reply@consultant-capability.local")

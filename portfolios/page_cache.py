@@ -26,8 +26,12 @@ not make the others be drawn again.
 
 The cache is each process's own memory (the "pages" cache): a key is never
 reused for other content, so copies in other processes cannot be stale, only
-absent. Entries also expire after PAGE_CACHE_SECONDS, a bound on how long a
+absent. Pages also expire after PAGE_CACHE_SECONDS, a bound on how long a
 change made outside the services (a database console) can go unseen.
+Fragments kept by content cannot go stale that way (changed content has
+another key), so they are kept longer (PAGE_FRAGMENT_SECONDS): a short
+expiry only made every pillar page draw all its forms again every two
+minutes.
 """
 
 import hashlib

@@ -437,3 +437,20 @@ def test_the_page_header_kept_by_the_process_follows_the_name_the_section_and_th
     response = client.post(reverse("logout"), {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert client.get("/").status_code == 302  # signed out: sent to sign in
+
+
+def test_fragments_kept_by_content_outlive_the_pages_that_hold_them(practitioner_client, practitioner, framework,
+                                                                    settings):
+    """A fragment's key is made of what it shows, so it cannot go stale:
+    it is kept for PAGE_FRAGMENT_SECONDS, not expired with the pages."""
+    import time
+
+    from django.core.cache import caches
+
+    assessment = AssessmentFactory(practitioner=practitioner)
+    response = practitioner_client.get(pillar_url(assessment))
+    cache = caches["pages"]
+    keys = [cache.make_key(f"fragment:{form.fragment_key}") for form in response.context["forms"]]
+    left = [cache._expire_info[key] - time.time() for key in keys]  # LocMemCache's own record of expiry
+    assert len(left) == 4 and all(settings.PAGE_CACHE_SECONDS < seconds <= settings.PAGE_FRAGMENT_SECONDS
+                                  for seconds in left)

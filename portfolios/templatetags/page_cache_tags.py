@@ -52,7 +52,7 @@ class ContentCachedNode(template.Node):
         html = cache.get(f"fragment:{key}")
         if html is None:
             html = self.nodelist.render(context)
-            cache.set(f"fragment:{key}", html, settings.PAGE_CACHE_SECONDS)
+            cache.set(f"fragment:{key}", html, settings.PAGE_FRAGMENT_SECONDS)
         return mark_safe(html)
 
 
