@@ -1,5 +1,3 @@
-import hashlib
-
 from django.conf import settings
 
 
@@ -26,13 +24,12 @@ def _header_key(request, section: str) -> str:
     shows, that is who is signed in, the section and page (which menu item
     is current) and, for the sign-out form's token, the browser's CSRF
     secret. Empty (drawn each time) when there is no secret yet."""
-    from portfolios.page_cache import content_key
+    from portfolios.page_cache import browser_secret_digest, content_key
 
     user = getattr(request, "user", None)
-    secret = request.META.get("CSRF_COOKIE", "")
-    if user is None or not secret:
+    if user is None or not request.META.get("CSRF_COOKIE"):
         return ""
     if not user.is_authenticated:
         return content_key("header", section)
     return content_key("header", user.pk, user.get_full_name(), user.get_username(), section, request.path,
-                       hashlib.sha256(secret.encode()).hexdigest())
+                       browser_secret_digest(request))

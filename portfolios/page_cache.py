@@ -112,9 +112,19 @@ def revision_of(practitioner) -> int:
             [User._meta.pk.get_db_prep_value(practitioner.pk, connection)],
         )
         row = cursor.fetchone()
-    found = PortfolioRevision(practitioner_id=practitioner.pk, number=row[0]) if row else None
-    related.set_cached_value(practitioner, found)  # as the ORM's lookup would leave it
-    return found.number if found else 0
+    return remember_revision(practitioner, row[0] if row else None)
+
+
+def remember_revision(practitioner, number: int | None) -> int:
+    """Keep a revision read by a plain statement on the practitioner, as the
+    ORM's lookup or select_related would (None: no row yet), so that
+    revision_of reads it without a query. Returns the revision."""
+    from accounts.models import User
+    from portfolios.models import PortfolioRevision
+
+    found = PortfolioRevision(practitioner_id=practitioner.pk, number=number) if number is not None else None
+    User.portfolio_revision.related.set_cached_value(practitioner, found)
+    return number or 0
 
 
 def page_key(request, *, practitioner, name: str, also=()) -> str | None:
@@ -134,7 +144,7 @@ def page_key(request, *, practitioner, name: str, also=()) -> str | None:
         str(practitioner.pk) if practitioner is not None else "",
         str(revision_of(practitioner)) if practitioner is not None else "",
         str(request.user.pk),
-        hashlib.sha256(_csrf_secret(request).encode()).hexdigest(),
+        browser_secret_digest(request),
         request.get_full_path(),
         timezone.localdate().isoformat(),
         repr(also),
@@ -142,10 +152,11 @@ def page_key(request, *, practitioner, name: str, also=()) -> str | None:
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _csrf_secret(request) -> str:
-    # The secret behind the tokens in the page's forms: a page cached for one
-    # browser must not be served to another, whose secret differs.
-    return request.META.get("CSRF_COOKIE", "")
+def browser_secret_digest(request) -> str:
+    """A digest of the secret behind the CSRF tokens in a page's forms (empty
+    string's digest when the browser has none yet): what is cached for one
+    browser must not be served to another, whose secret differs."""
+    return hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode()).hexdigest()
 
 
 def cached(key: str | None, parts: tuple[str, ...]) -> dict[str, str] | None:

@@ -44,17 +44,17 @@ def own_assessment_for_pages(user, assessment_id) -> Assessment | None:
 
     from accounts.models import User
     from capability.models import Framework
+    from portfolios import page_cache
     from portfolios.models import PortfolioRevision
 
-    fields = Assessment._meta.concrete_fields
     quote = connection.ops.quote_name
     sql = (
-        f"SELECT {', '.join(f'a.{quote(f.column)}' for f in fields)}, "
-        'f."structure_revision" AS kept_structure_revision, r."number" AS kept_portfolio_revision '
-        f'FROM "{Assessment._meta.db_table}" a '
-        f'INNER JOIN "{Framework._meta.db_table}" f ON f."id" = a."framework_id" '
-        f'LEFT OUTER JOIN "{PortfolioRevision._meta.db_table}" r ON r."practitioner_id" = a."practitioner_id" '
-        'WHERE a."id" = %s AND a."practitioner_id" = %s'
+        f"SELECT {', '.join(f'a.{quote(f.column)}' for f in Assessment._meta.concrete_fields)}, "
+        "f.structure_revision AS kept_structure_revision, r.number AS kept_portfolio_revision "
+        f"FROM {quote(Assessment._meta.db_table)} a "
+        f"INNER JOIN {quote(Framework._meta.db_table)} f ON f.id = a.framework_id "
+        f"LEFT OUTER JOIN {quote(PortfolioRevision._meta.db_table)} r ON r.practitioner_id = a.practitioner_id "
+        "WHERE a.id = %s AND a.practitioner_id = %s"
     )
     params = [
         Assessment._meta.pk.get_db_prep_value(Assessment._meta.pk.to_python(assessment_id), connection),
@@ -66,12 +66,7 @@ def own_assessment_for_pages(user, assessment_id) -> Assessment | None:
     found.framework = structure.framework(found.framework_id, found.kept_structure_revision)
     found.rating_scale = structure.rating_scale(found.rating_scale_id)
     found.practitioner = user
-    revision = (
-        PortfolioRevision(practitioner_id=user.pk, number=found.kept_portfolio_revision)
-        if found.kept_portfolio_revision is not None else None
-    )
-    # As select_related leaves it: the revision, or None for "no row yet".
-    User.portfolio_revision.related.set_cached_value(user, revision)
+    page_cache.remember_revision(user, found.kept_portfolio_revision)
     return found
 
 
