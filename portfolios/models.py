@@ -469,12 +469,17 @@ class PortfolioRevision(models.Model):
     cached under it, so a change makes every cached copy unreachable at once,
     in every process. A row of its own, written only by UPDATE ... + 1: a
     counter on the user row could be put back by a save() of a stale copy of
-    the user, and a counter that goes back can meet an old page again."""
+    the user, and a counter that goes back can meet an old page again.
+
+    `evidence_number` goes up only with changes the evidence list shows (the
+    practitioner's evidence, its links and files): that page is kept across
+    the far more frequent saves of ratings and reflections."""
 
     practitioner = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="portfolio_revision"
     )
     number = models.PositiveBigIntegerField(default=0)
+    evidence_number = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Portfolio revision {self.number} of {self.practitioner_id}"

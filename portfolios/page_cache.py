@@ -46,10 +46,12 @@ from django.utils import timezone
 CACHE_ALIAS = "pages"
 
 
-def portfolio_changed(*practitioner_ids) -> None:
+def portfolio_changed(*practitioner_ids, evidence: bool = True) -> None:
     """Move these practitioners' portfolio revisions on. Call it inside the
     transaction that makes the change, so nobody sees the change under the
-    old revision."""
+    old revision. `evidence=False` only for a change nothing on the evidence
+    list shows (an assessment's ratings, reflections, review or status),
+    which leaves that page's revision as it was."""
     from portfolios.models import PortfolioRevision
 
     ids = {pk for pk in practitioner_ids if pk is not None}
@@ -63,7 +65,10 @@ def portfolio_changed(*practitioner_ids) -> None:
             PortfolioRevision.objects.bulk_create(
                 [PortfolioRevision(practitioner_id=pk) for pk in ids - existing], ignore_conflicts=True
             )
-        PortfolioRevision.objects.filter(practitioner_id__in=ids).update(number=F("number") + 1)
+        moved = {"number": F("number") + 1}
+        if evidence:
+            moved["evidence_number"] = F("evidence_number") + 1
+        PortfolioRevision.objects.filter(practitioner_id__in=ids).update(**moved)
 
 
 def everything_changed() -> None:
@@ -71,7 +76,7 @@ def everything_changed() -> None:
     loaded content, such as transition points)."""
     from portfolios.models import PortfolioRevision
 
-    PortfolioRevision.objects.update(number=F("number") + 1)
+    PortfolioRevision.objects.update(number=F("number") + 1, evidence_number=F("evidence_number") + 1)
 
 
 def organisation_changed(organisation_id) -> None:
@@ -94,44 +99,51 @@ def content_key(*shown) -> str:
     return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
-def revision_of(practitioner) -> int:
-    """The revision, read from the practitioner as loaded by the page's query
+def revision_of(practitioner, *, evidence_only: bool = False) -> int:
+    """The revision (with `evidence_only`, the evidence list's), read from
+    the practitioner as loaded by the page's query
     (select_related("practitioner__portfolio_revision")) or looked up."""
     from accounts.models import User
     from portfolios.models import PortfolioRevision
 
     related = User.portfolio_revision.related
-    if related.is_cached(practitioner):
-        revision = related.get_cached_value(practitioner)
-        return revision.number if revision is not None else 0
-    # Looked up by a plain statement: it is read for every cached page,
-    # where building it through the ORM cost more than the rest of the hit.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "number" FROM "{PortfolioRevision._meta.db_table}" WHERE "practitioner_id" = %s',
-            [User._meta.pk.get_db_prep_value(practitioner.pk, connection)],
-        )
-        row = cursor.fetchone()
-    return remember_revision(practitioner, row[0] if row else None)
+    if not related.is_cached(practitioner):
+        # Looked up by a plain statement: it is read for every cached page,
+        # where building it through the ORM cost more than the rest of the hit.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "number", "evidence_number" FROM "{PortfolioRevision._meta.db_table}" '
+                'WHERE "practitioner_id" = %s',
+                [User._meta.pk.get_db_prep_value(practitioner.pk, connection)],
+            )
+            row = cursor.fetchone()
+        remember_revision(practitioner, *(row or (None, None)))
+    revision = related.get_cached_value(practitioner)
+    if revision is None:
+        return 0
+    return revision.evidence_number if evidence_only else revision.number
 
 
-def remember_revision(practitioner, number: int | None) -> int:
-    """Keep a revision read by a plain statement on the practitioner, as the
+def remember_revision(practitioner, number: int | None, evidence_number: int | None) -> None:
+    """Keep revisions read by a plain statement on the practitioner, as the
     ORM's lookup or select_related would (None: no row yet), so that
-    revision_of reads it without a query. Returns the revision."""
+    revision_of reads them without a query."""
     from accounts.models import User
     from portfolios.models import PortfolioRevision
 
-    found = PortfolioRevision(practitioner_id=practitioner.pk, number=number) if number is not None else None
+    found = None
+    if number is not None:
+        found = PortfolioRevision(practitioner_id=practitioner.pk, number=number, evidence_number=evidence_number)
     User.portfolio_revision.related.set_cached_value(practitioner, found)
-    return number or 0
 
 
-def page_key(request, *, practitioner, name: str, also=()) -> str | None:
+def page_key(request, *, practitioner, name: str, also=(), evidence_only: bool = False) -> str | None:
     """The cache key of this page's content for this viewer, or None when the
     page must not come from the cache (anything but a plain GET). `also`:
     anything else the content depends on (another list's revisions), or a
-    function that returns it (called only when the page may be cached)."""
+    function that returns it (called only when the page may be cached).
+    `evidence_only`: the page shows nothing of the practitioner's but their
+    evidence, so it is keyed by the evidence revision."""
     if request.method != "GET" or settings.PAGE_CACHE_SECONDS <= 0:
         return None
     if callable(also):
@@ -142,7 +154,7 @@ def page_key(request, *, practitioner, name: str, also=()) -> str | None:
         name,
         # No practitioner: a page about others, keyed by `also`.
         str(practitioner.pk) if practitioner is not None else "",
-        str(revision_of(practitioner)) if practitioner is not None else "",
+        str(revision_of(practitioner, evidence_only=evidence_only)) if practitioner is not None else "",
         str(request.user.pk),
         browser_secret_digest(request),
         request.get_full_path(),
@@ -175,13 +187,13 @@ def store(key: str | None, part: str, html: str) -> None:
 
 
 def render_page(request, template_name: str, context: dict, *, practitioner, name: str, build,
-                cache: bool = True, parts: tuple[str, ...] = ("content",), also=()):
+                cache: bool = True, parts: tuple[str, ...] = ("content",), also=(), evidence_only: bool = False):
     """Render a page whose parts are wrapped in {% cached_part "name" %}: from
     the cache when it holds every part for this key, otherwise with the
     context build() returns (called only then, so a hit skips its queries)."""
     from django.shortcuts import render
 
-    key = page_key(request, practitioner=practitioner, name=name, also=also) if cache else None
+    key = page_key(request, practitioner=practitioner, name=name, also=also, evidence_only=evidence_only) if cache else None
     found = cached(key, parts)
     context = {**context, "page_key": key, "page_parts": found}
     if found is None:

@@ -167,7 +167,8 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
         AssessmentEvidence, default_user=assessment.practitioner,
     )
     assessment.evidence_links.filter(evidence_id__in=(shown & included) - chosen).delete()
-    page_cache.portfolio_changed(assessment.practitioner_id)
+    # Which assessments include an item is not on the evidence list.
+    page_cache.portfolio_changed(assessment.practitioner_id, evidence=False)
     return assessment
 
 

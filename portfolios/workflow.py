@@ -162,6 +162,6 @@ def apply(*, assessment: Assessment, name: str, actor_user, actor: Actor, commen
             assessment=assessment, from_status=S.SIGNED_OFF, to_status=S.LOCKED, actor=None,
             comment="Locked when both sides had signed off",
         )
-    page_cache.portfolio_changed(assessment.practitioner_id)
+    page_cache.portfolio_changed(assessment.practitioner_id, evidence=False)
     assessment.refresh_from_db()
     return assessment

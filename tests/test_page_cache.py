@@ -42,6 +42,11 @@ def revision(user) -> int:
     return PortfolioRevision.objects.filter(practitioner=user).values_list("number", flat=True).first() or 0
 
 
+def evidence_revision(user) -> int:
+    found = PortfolioRevision.objects.filter(practitioner=user).values_list("evidence_number", flat=True).first()
+    return found or 0
+
+
 def test_a_page_seen_again_comes_from_the_cache_with_three_queries(
     practitioner_client, practitioner, framework, django_assert_num_queries
 ):
@@ -172,6 +177,26 @@ def test_new_evidence_shows_at_once_in_the_evidence_list_seen_before(practitione
                     activity_date=datetime.date(2026, 5, 1), description="What I did.",
                     capability_links={capability.pk: ""})
     assert "Service redesign" in practitioner_client.get(reverse("portfolios:evidence_list")).content.decode()
+
+
+def test_saving_ratings_keeps_the_evidence_list_but_not_the_pages_that_show_ratings(
+    practitioner_client, practitioner, framework, django_assert_num_queries
+):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    EvidenceFactory(owner=practitioner, title="Clinic audit")
+    listed = practitioner_client.get(reverse("portfolios:evidence_list")).content.decode()
+    practitioner_client.get(summary_url(assessment))
+
+    response = practitioner_client.post(pillar_url(assessment), {
+        "version": str(assessment.version), "save_draft": "", "c1-rating": "3", "c1-reflection": "Changed today.",
+    }, follow=True)  # the page after the save shows its message
+    assert response.redirect_chain and response.status_code == 200
+
+    # The same four queries as any evidence list seen again: nothing built.
+    with django_assert_num_queries(4):
+        again = practitioner_client.get(reverse("portfolios:evidence_list")).content.decode()
+    assert without_tokens(again) == without_tokens(listed)
+    assert "Rated 1 of 16 capabilities" in practitioner_client.get(summary_url(assessment)).content.decode()
 
 
 def test_another_browser_of_the_same_person_gets_forms_that_work_in_it(practitioner, framework):
@@ -315,15 +340,24 @@ CHANGES = [change_ratings, submit, start_review, save_review, add_objective, add
            unassign_their_appraiser, change_an_appraisers_roles]
 
 
+# Nothing these change is on the evidence list (titles, types, dates, how many
+# capabilities and files), so they leave its revision where it was.
+NOT_ON_THE_EVIDENCE_LIST = {change_ratings, submit, start_review, save_review, add_objective}
+
+
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
 def test_every_kind_of_change_moves_the_portfolio_revision_on(
     change, organisation, practitioner, appraiser, org_admin, framework
 ):
     assessment = AssessmentFactory(practitioner=practitioner)
-    before = revision(practitioner)
+    before, evidence_before = revision(practitioner), evidence_revision(practitioner)
     change({"assessment": assessment, "practitioner": practitioner, "appraiser": appraiser, "admin": org_admin,
             "organisation": organisation, "framework": framework})
     assert revision(practitioner) > before
+    if change in NOT_ON_THE_EVIDENCE_LIST:
+        assert evidence_revision(practitioner) == evidence_before
+    else:
+        assert evidence_revision(practitioner) > evidence_before
 
 
 def test_a_change_that_fails_leaves_the_revision_where_it_was(practitioner, framework):
@@ -389,10 +423,12 @@ def test_a_practitioners_own_assessment_comes_in_one_plain_statement_as_the_orm_
     page_cache.portfolio_changed(practitioner.pk)
     own_assessment_for_pages(practitioner, assessment.pk)  # the process keeps the edition and scale
 
-    stored = revision(practitioner)
+    page_cache.portfolio_changed(practitioner.pk, evidence=False)
+    stored, evidence_stored = revision(practitioner), evidence_revision(practitioner)
     with django_assert_num_queries(1):
         found = own_assessment_for_pages(practitioner, assessment.pk)
-        assert page_cache.revision_of(found.practitioner) == stored >= 2
+        assert page_cache.revision_of(found.practitioner) == stored >= 3
+        assert page_cache.revision_of(found.practitioner, evidence_only=True) == evidence_stored == stored - 1
         assert found.framework.structure_revision == framework.structure_revision
 
     expected = assessments_for_pages(Assessment.objects.all()).get(pk=assessment.pk)
@@ -412,6 +448,7 @@ def test_a_practitioner_without_a_revision_yet_reads_revision_nought(practitione
     PortfolioRevision.objects.filter(practitioner=practitioner).delete()
     found = own_assessment_for_pages(practitioner, assessment.pk)
     assert page_cache.revision_of(found.practitioner) == 0
+    assert page_cache.revision_of(found.practitioner, evidence_only=True) == 0
 
 
 def test_the_page_header_kept_by_the_process_follows_the_name_the_section_and_the_browser(practitioner, framework):
