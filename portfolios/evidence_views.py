@@ -126,7 +126,7 @@ def evidence_list(request):
     return page_cache.render_page(
         request, "portfolios/evidence_list.html", {},
         practitioner=request.user, name="evidence_list", build=lambda: _evidence_list_context(request),
-        parts=("title", "content"), evidence_only=True,
+        parts=("title", "content"), revision=page_cache.EVIDENCE,
         cache=not filtered_request,
     )
 

@@ -471,15 +471,21 @@ class PortfolioRevision(models.Model):
     counter on the user row could be put back by a save() of a stale copy of
     the user, and a counter that goes back can meet an old page again.
 
-    `evidence_number` goes up only with changes the evidence list shows (the
-    practitioner's evidence, its links and files): that page is kept across
-    the far more frequent saves of ratings and reflections."""
+    Pages that show only part of the portfolio are keyed by a counter that
+    moves only with that part, so the far more frequent saves of reflections
+    leave them cached:
+
+    - `evidence_number`: what the evidence list shows (the practitioner's
+      evidence, its links and files);
+    - `overview_number`: what the home page and gap view show, which is
+      everything but the text of reflections."""
 
     practitioner = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="portfolio_revision"
     )
     number = models.PositiveBigIntegerField(default=0)
     evidence_number = models.PositiveBigIntegerField(default=0)
+    overview_number = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Portfolio revision {self.number} of {self.practitioner_id}"

@@ -7,7 +7,10 @@ made of everything it depends on:
 
 - the practitioner's portfolio revision (PortfolioRevision), which every
   service that changes anything these pages show moves on, in the same
-  transaction as the change (`portfolio_changed`);
+  transaction as the change (`portfolio_changed`). Pages that show only part
+  of the portfolio use a revision that moves only with that part (the
+  evidence list; the home page and gap view, which show no reflection's
+  text), so the most frequent save, a reflection's, leaves them cached;
 - who is looking, and the hash of their CSRF secret, because the content holds
   forms whose tokens are only good for that browser;
 - the page (its path and query string) and today's date, because some of what
@@ -45,13 +48,21 @@ from django.utils import timezone
 
 CACHE_ALIAS = "pages"
 
+# Which of a practitioner's revisions (PortfolioRevision's counters) keys a
+# page: the whole portfolio's, or one moved on only by what the page shows.
+EVERYTHING = "number"
+EVIDENCE = "evidence_number"  # the evidence list
+OVERVIEW = "overview_number"  # the home page and gap view: all but reflections' text
+REVISIONS = (EVERYTHING, EVIDENCE, OVERVIEW)
 
-def portfolio_changed(*practitioner_ids, evidence: bool = True) -> None:
+
+def portfolio_changed(*practitioner_ids, evidence: bool = True, overview: bool = True) -> None:
     """Move these practitioners' portfolio revisions on. Call it inside the
     transaction that makes the change, so nobody sees the change under the
     old revision. `evidence=False` only for a change nothing on the evidence
-    list shows (an assessment's ratings, reflections, review or status),
-    which leaves that page's revision as it was."""
+    list shows (an assessment's ratings, reflections, review or status), and
+    `overview=False` only for a change to the text of reflections: each
+    leaves the revision of those pages as it was."""
     from portfolios.models import PortfolioRevision
 
     ids = {pk for pk in practitioner_ids if pk is not None}
@@ -65,10 +76,8 @@ def portfolio_changed(*practitioner_ids, evidence: bool = True) -> None:
             PortfolioRevision.objects.bulk_create(
                 [PortfolioRevision(practitioner_id=pk) for pk in ids - existing], ignore_conflicts=True
             )
-        moved = {"number": F("number") + 1}
-        if evidence:
-            moved["evidence_number"] = F("evidence_number") + 1
-        PortfolioRevision.objects.filter(practitioner_id__in=ids).update(**moved)
+        moved = [EVERYTHING] + [EVIDENCE] * evidence + [OVERVIEW] * overview
+        PortfolioRevision.objects.filter(practitioner_id__in=ids).update(**{name: F(name) + 1 for name in moved})
 
 
 def everything_changed() -> None:
@@ -76,7 +85,7 @@ def everything_changed() -> None:
     loaded content, such as transition points)."""
     from portfolios.models import PortfolioRevision
 
-    PortfolioRevision.objects.update(number=F("number") + 1, evidence_number=F("evidence_number") + 1)
+    PortfolioRevision.objects.update(**{name: F(name) + 1 for name in REVISIONS})
 
 
 def organisation_changed(organisation_id) -> None:
@@ -99,9 +108,9 @@ def content_key(*shown) -> str:
     return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
-def revision_of(practitioner, *, evidence_only: bool = False) -> int:
-    """The revision (with `evidence_only`, the evidence list's), read from
-    the practitioner as loaded by the page's query
+def revision_of(practitioner, *, revision: str = EVERYTHING) -> int:
+    """One of the practitioner's revisions (REVISIONS), read from the
+    practitioner as loaded by the page's query
     (select_related("practitioner__portfolio_revision")) or looked up."""
     from accounts.models import User
     from portfolios.models import PortfolioRevision
@@ -110,40 +119,37 @@ def revision_of(practitioner, *, evidence_only: bool = False) -> int:
     if not related.is_cached(practitioner):
         # Looked up by a plain statement: it is read for every cached page,
         # where building it through the ORM cost more than the rest of the hit.
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute(
-                f'SELECT "number", "evidence_number" FROM "{PortfolioRevision._meta.db_table}" '
-                'WHERE "practitioner_id" = %s',
+                f"SELECT {', '.join(quote(name) for name in REVISIONS)} "
+                f"FROM {quote(PortfolioRevision._meta.db_table)} WHERE {quote('practitioner_id')} = %s",
                 [User._meta.pk.get_db_prep_value(practitioner.pk, connection)],
             )
-            row = cursor.fetchone()
-        remember_revision(practitioner, *(row or (None, None)))
-    revision = related.get_cached_value(practitioner)
-    if revision is None:
-        return 0
-    return revision.evidence_number if evidence_only else revision.number
+            remember_revision(practitioner, cursor.fetchone())
+    found = related.get_cached_value(practitioner)
+    return getattr(found, revision) if found is not None else 0
 
 
-def remember_revision(practitioner, number: int | None, evidence_number: int | None) -> None:
-    """Keep revisions read by a plain statement on the practitioner, as the
-    ORM's lookup or select_related would (None: no row yet), so that
-    revision_of reads them without a query."""
+def remember_revision(practitioner, row: tuple | None) -> None:
+    """Keep revisions read by a plain statement (a row of REVISIONS, in that
+    order; None: no row yet) on the practitioner, as the ORM's lookup or
+    select_related would, so that revision_of reads them without a query."""
     from accounts.models import User
     from portfolios.models import PortfolioRevision
 
     found = None
-    if number is not None:
-        found = PortfolioRevision(practitioner_id=practitioner.pk, number=number, evidence_number=evidence_number)
+    if row is not None and row[0] is not None:
+        found = PortfolioRevision(practitioner_id=practitioner.pk, **dict(zip(REVISIONS, row)))
     User.portfolio_revision.related.set_cached_value(practitioner, found)
 
 
-def page_key(request, *, practitioner, name: str, also=(), evidence_only: bool = False) -> str | None:
+def page_key(request, *, practitioner, name: str, also=(), revision: str = EVERYTHING) -> str | None:
     """The cache key of this page's content for this viewer, or None when the
     page must not come from the cache (anything but a plain GET). `also`:
     anything else the content depends on (another list's revisions), or a
     function that returns it (called only when the page may be cached).
-    `evidence_only`: the page shows nothing of the practitioner's but their
-    evidence, so it is keyed by the evidence revision."""
+    `revision`: which of the practitioner's revisions keys it (REVISIONS)."""
     if request.method != "GET" or settings.PAGE_CACHE_SECONDS <= 0:
         return None
     if callable(also):
@@ -154,7 +160,7 @@ def page_key(request, *, practitioner, name: str, also=(), evidence_only: bool =
         name,
         # No practitioner: a page about others, keyed by `also`.
         str(practitioner.pk) if practitioner is not None else "",
-        str(revision_of(practitioner, evidence_only=evidence_only)) if practitioner is not None else "",
+        str(revision_of(practitioner, revision=revision)) if practitioner is not None else "",
         str(request.user.pk),
         browser_secret_digest(request),
         request.get_full_path(),
@@ -187,13 +193,13 @@ def store(key: str | None, part: str, html: str) -> None:
 
 
 def render_page(request, template_name: str, context: dict, *, practitioner, name: str, build,
-                cache: bool = True, parts: tuple[str, ...] = ("content",), also=(), evidence_only: bool = False):
+                cache: bool = True, parts: tuple[str, ...] = ("content",), also=(), revision: str = EVERYTHING):
     """Render a page whose parts are wrapped in {% cached_part "name" %}: from
     the cache when it holds every part for this key, otherwise with the
     context build() returns (called only then, so a hit skips its queries)."""
     from django.shortcuts import render
 
-    key = page_key(request, practitioner=practitioner, name=name, also=also, evidence_only=evidence_only) if cache else None
+    key = page_key(request, practitioner=practitioner, name=name, also=also, revision=revision) if cache else None
     found = cached(key, parts)
     context = {**context, "page_key": key, "page_parts": found}
     if found is None:

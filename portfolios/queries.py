@@ -50,8 +50,8 @@ def own_assessment_for_pages(user, assessment_id) -> Assessment | None:
     quote = connection.ops.quote_name
     sql = (
         f"SELECT {', '.join(f'a.{quote(f.column)}' for f in Assessment._meta.concrete_fields)}, "
-        "f.structure_revision AS kept_structure_revision, r.number AS kept_portfolio_revision, "
-        "r.evidence_number AS kept_evidence_revision "
+        "f.structure_revision AS kept_structure_revision, "
+        f"{', '.join(f'r.{quote(name)} AS kept_{name}' for name in page_cache.REVISIONS)} "
         f"FROM {quote(Assessment._meta.db_table)} a "
         f"INNER JOIN {quote(Framework._meta.db_table)} f ON f.id = a.framework_id "
         f"LEFT OUTER JOIN {quote(PortfolioRevision._meta.db_table)} r ON r.practitioner_id = a.practitioner_id "
@@ -67,7 +67,7 @@ def own_assessment_for_pages(user, assessment_id) -> Assessment | None:
     found.framework = structure.framework(found.framework_id, found.kept_structure_revision)
     found.rating_scale = structure.rating_scale(found.rating_scale_id)
     found.practitioner = user
-    page_cache.remember_revision(user, found.kept_portfolio_revision, found.kept_evidence_revision)
+    page_cache.remember_revision(user, tuple(getattr(found, f"kept_{name}") for name in page_cache.REVISIONS))
     return found
 
 

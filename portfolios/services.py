@@ -134,6 +134,7 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
     valid_levels = set(assessment.rating_scale.levels.values_list("pk", flat=True))
     owned = set(EvidenceItem.objects.for_owner(assessment.practitioner).values_list("pk", flat=True))
     to_update = []
+    more_than_reflections = False
     for item in ratings:
         rating = by_capability.get(item.capability_id)
         if rating is None:
@@ -142,6 +143,8 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
             raise ValidationError("Choose a rating from the scale")
         if not item.evidence_ids <= owned:
             raise ValidationError("Evidence can only be chosen from your own portfolio")
+        if (rating.level_id, rating.development_priority) != (item.level_id, item.development_priority):
+            more_than_reflections = True
         rating.level_id = item.level_id
         rating.reflection = item.reflection
         rating.development_priority = item.development_priority
@@ -162,13 +165,17 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
     )
     chosen = set().union(*(item.evidence_ids for item in ratings)) if ratings else set()
     included = set(assessment.evidence_links.values_list("evidence_id", flat=True))
+    added, removed = chosen - included, (shown & included) - chosen
     bulk_create_with_history(
-        [AssessmentEvidence(assessment=assessment, evidence_id=e) for e in chosen - included],
+        [AssessmentEvidence(assessment=assessment, evidence_id=e) for e in added],
         AssessmentEvidence, default_user=assessment.practitioner,
     )
-    assessment.evidence_links.filter(evidence_id__in=(shown & included) - chosen).delete()
-    # Which assessments include an item is not on the evidence list.
-    page_cache.portfolio_changed(assessment.practitioner_id, evidence=False)
+    assessment.evidence_links.filter(evidence_id__in=removed).delete()
+    # Which assessments include an item is not on the evidence list; the
+    # text of reflections is not on the home page or the gap view.
+    page_cache.portfolio_changed(
+        assessment.practitioner_id, evidence=False, overview=more_than_reflections or bool(added or removed)
+    )
     return assessment
 
 

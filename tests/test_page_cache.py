@@ -47,6 +47,11 @@ def evidence_revision(user) -> int:
     return found or 0
 
 
+def overview_revision(user) -> int:
+    found = PortfolioRevision.objects.filter(practitioner=user).values_list("overview_number", flat=True).first()
+    return found or 0
+
+
 def test_a_page_seen_again_comes_from_the_cache_with_three_queries(
     practitioner_client, practitioner, framework, django_assert_num_queries
 ):
@@ -199,6 +204,38 @@ def test_saving_ratings_keeps_the_evidence_list_but_not_the_pages_that_show_rati
     assert "Rated 1 of 16 capabilities" in practitioner_client.get(summary_url(assessment)).content.decode()
 
 
+def test_editing_only_a_reflection_keeps_the_home_page_and_gap_view_but_a_rating_shows_at_once(
+    practitioner_client, practitioner, framework, django_assert_num_queries
+):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    gaps_url = reverse("portfolios:assessment_gaps", kwargs={"pk": assessment.pk})
+    home = practitioner_client.get("/").content.decode()
+    gaps = practitioner_client.get(gaps_url).content.decode()
+
+    def save(**fields):
+        response = practitioner_client.post(pillar_url(assessment), {
+            "version": str(assessment.version), "save_draft": "", **fields,
+        }, follow=True)  # the page after the save shows its message
+        assert response.redirect_chain and response.status_code == 200
+        assessment.refresh_from_db()
+
+    save(**{"c1-reflection": "Only my words changed."})
+    assert "Only my words changed." in practitioner_client.get(pillar_url(assessment)).content.decode()
+    # Both served as pages seen again: session, user, then the home page's
+    # revision, or the gap view's assessment with its revision.
+    with django_assert_num_queries(3):
+        home_again = practitioner_client.get("/").content.decode()
+    with django_assert_num_queries(3):
+        gaps_again = practitioner_client.get(gaps_url).content.decode()
+    assert without_tokens(home_again) == without_tokens(home)
+    assert without_tokens(gaps_again) == without_tokens(gaps)
+    assert "0 of 16 rated" in home_again
+
+    save(**{"c1-rating": "3", "c1-reflection": "Only my words changed."})
+    assert "1 of 16 rated" in practitioner_client.get("/").content.decode()
+    assert without_tokens(practitioner_client.get(gaps_url).content.decode()) != without_tokens(gaps)
+
+
 def test_another_browser_of_the_same_person_gets_forms_that_work_in_it(practitioner, framework):
     assessment = AssessmentFactory(practitioner=practitioner)
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
@@ -259,6 +296,26 @@ def _rate_all(assessment):
 
 def change_ratings(ctx):
     services.save_ratings(assessment=ctx["assessment"], expected_version=ctx["assessment"].version, ratings=[])
+
+
+def _save_first_rating(assessment, **changes):
+    rating = assessment.ratings.select_related("level").order_by("capability__number").first()
+    fields = {"capability_id": rating.capability_id, "level_id": rating.level_id, "reflection": rating.reflection,
+              "development_priority": rating.development_priority, "evidence_ids": set(), **changes}
+    services.save_ratings(assessment=assessment, expected_version=assessment.version,
+                          ratings=[services.RatingInput(**fields)])
+
+
+def change_a_reflection(ctx):
+    _save_first_rating(ctx["assessment"], reflection="New words only.")
+
+
+def change_a_rating_level(ctx):
+    _save_first_rating(ctx["assessment"], level_id=ctx["assessment"].rating_scale.levels.get(value=2).pk)
+
+
+def change_a_priority(ctx):
+    _save_first_rating(ctx["assessment"], development_priority=True)
 
 
 def submit(ctx):
@@ -335,14 +392,18 @@ def change_an_appraisers_roles(ctx):
                                            roles=[Role.APPRAISER, Role.ORGANISATION_ADMIN], changed_by=ctx["admin"])
 
 
-CHANGES = [change_ratings, submit, start_review, save_review, add_objective, add_evidence, remove_evidence,
+CHANGES = [change_ratings, change_a_reflection, change_a_rating_level, change_a_priority, submit, start_review, save_review, add_objective, add_evidence, remove_evidence,
            start_feedback_round, change_career_stage, rename_their_appraiser, assign_another_appraiser,
            unassign_their_appraiser, change_an_appraisers_roles]
 
 
 # Nothing these change is on the evidence list (titles, types, dates, how many
 # capabilities and files), so they leave its revision where it was.
-NOT_ON_THE_EVIDENCE_LIST = {change_ratings, submit, start_review, save_review, add_objective}
+NOT_ON_THE_EVIDENCE_LIST = {change_ratings, change_a_reflection, change_a_rating_level, change_a_priority, submit,
+                            start_review, save_review, add_objective}
+# Saves that change no rating, priority or choice of evidence: the home page
+# and gap view show nothing else of them.
+NOT_IN_THE_OVERVIEW = {change_ratings, change_a_reflection}
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
@@ -350,14 +411,13 @@ def test_every_kind_of_change_moves_the_portfolio_revision_on(
     change, organisation, practitioner, appraiser, org_admin, framework
 ):
     assessment = AssessmentFactory(practitioner=practitioner)
-    before, evidence_before = revision(practitioner), evidence_revision(practitioner)
+    before = revision(practitioner), evidence_revision(practitioner), overview_revision(practitioner)
     change({"assessment": assessment, "practitioner": practitioner, "appraiser": appraiser, "admin": org_admin,
             "organisation": organisation, "framework": framework})
-    assert revision(practitioner) > before
-    if change in NOT_ON_THE_EVIDENCE_LIST:
-        assert evidence_revision(practitioner) == evidence_before
-    else:
-        assert evidence_revision(practitioner) > evidence_before
+    after = revision(practitioner), evidence_revision(practitioner), overview_revision(practitioner)
+    assert after[0] > before[0]
+    assert (after[1] > before[1]) is (change not in NOT_ON_THE_EVIDENCE_LIST)
+    assert (after[2] > before[2]) is (change not in NOT_IN_THE_OVERVIEW)
 
 
 def test_a_change_that_fails_leaves_the_revision_where_it_was(practitioner, framework):
@@ -424,11 +484,13 @@ def test_a_practitioners_own_assessment_comes_in_one_plain_statement_as_the_orm_
     own_assessment_for_pages(practitioner, assessment.pk)  # the process keeps the edition and scale
 
     page_cache.portfolio_changed(practitioner.pk, evidence=False)
-    stored, evidence_stored = revision(practitioner), evidence_revision(practitioner)
+    page_cache.portfolio_changed(practitioner.pk, evidence=False, overview=False)
+    stored = revision(practitioner), evidence_revision(practitioner), overview_revision(practitioner)
     with django_assert_num_queries(1):
         found = own_assessment_for_pages(practitioner, assessment.pk)
-        assert page_cache.revision_of(found.practitioner) == stored >= 3
-        assert page_cache.revision_of(found.practitioner, evidence_only=True) == evidence_stored == stored - 1
+        assert tuple(
+            page_cache.revision_of(found.practitioner, revision=name) for name in page_cache.REVISIONS
+        ) == stored == (stored[0], stored[0] - 2, stored[0] - 1)
         assert found.framework.structure_revision == framework.structure_revision
 
     expected = assessments_for_pages(Assessment.objects.all()).get(pk=assessment.pk)
@@ -448,7 +510,7 @@ def test_a_practitioner_without_a_revision_yet_reads_revision_nought(practitione
     PortfolioRevision.objects.filter(practitioner=practitioner).delete()
     found = own_assessment_for_pages(practitioner, assessment.pk)
     assert page_cache.revision_of(found.practitioner) == 0
-    assert page_cache.revision_of(found.practitioner, evidence_only=True) == 0
+    assert [page_cache.revision_of(found.practitioner, revision=name) for name in page_cache.REVISIONS] == [0, 0, 0]
 
 
 def test_the_page_header_kept_by_the_process_follows_the_name_the_section_and_the_browser(practitioner, framework):

@@ -140,7 +140,7 @@ def gaps(request, pk):
     assessment = _assessment(request, pk)
     return page_cache.render_page(
         request, "portfolios/assessment_gaps.html", {"assessment": assessment},
-        practitioner=assessment.practitioner, name="gaps",
+        practitioner=assessment.practitioner, name="gaps", revision=page_cache.OVERVIEW,
         build=lambda: {
             "matrix": assessment_matrix(assessment),
             "guide_per_capability": GUIDE_PER_CAPABILITY,

@@ -9,10 +9,11 @@ def dashboard(request):
     and for everyone the roles they hold. It shows only the viewer's own
     roles and portfolio, so it is cached under their own revision (moved on
     by their portfolio's services and by any change to their
-    organisations' memberships)."""
+    organisations' memberships); not by a change to a reflection's text,
+    which it does not show."""
     return page_cache.render_page(
         request, "portfolios/dashboard.html", {}, practitioner=request.user, name="dashboard",
-        build=lambda: _dashboard_context(request),
+        build=lambda: _dashboard_context(request), revision=page_cache.OVERVIEW,
     )
 
 
