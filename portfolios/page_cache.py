@@ -27,9 +27,11 @@ form on a pillar page, the summary's charts) are cached again under a key
 made of their content (`content_key`), so a change to one capability does
 not make the others be drawn again.
 
-The cache is each process's own memory (the "pages" cache): a key is never
-reused for other content, so copies in other processes cannot be stale, only
-absent. Pages also expire after PAGE_CACHE_SECONDS, a bound on how long a
+The cache is each process's own memory (the "pages" cache). A page's parts
+are kept in one slot per page and viewer, each with the full key it was
+built under; a part is served only under that same key, so copies in other
+processes cannot be stale, only absent, and a rebuild replaces the old copy
+instead of leaving it to be culled. Pages also expire after PAGE_CACHE_SECONDS, a bound on how long a
 change made outside the services (a database console) can go unseen.
 Fragments kept by content cannot go stale that way (changed content has
 another key), so they are kept longer (PAGE_FRAGMENT_SECONDS): a short
@@ -156,18 +158,25 @@ def page_key(request, *, practitioner, name: str, also=(), revision: str = EVERY
         also = also()
     if "CSRF_COOKIE" not in request.META:
         get_token(request)  # a first visit: makes the browser's CSRF secret, as rendering the forms would
-    parts = [
+    # Which page, for whom: the slot its parts are kept in. A new revision
+    # (or day) rebuilds the page into the same slot rather than beside it,
+    # so saves leave no dead copies behind to push live entries out.
+    identity = [
         name,
         # No practitioner: a page about others, keyed by `also`.
         str(practitioner.pk) if practitioner is not None else "",
-        str(revision_of(practitioner, revision=revision)) if practitioner is not None else "",
         str(request.user.pk),
         browser_secret_digest(request),
         request.get_full_path(),
+    ]
+    moving = [
+        str(revision_of(practitioner, revision=revision)) if practitioner is not None else "",
         timezone.localdate().isoformat(),
         repr(also),
     ]
-    return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    slot = hashlib.sha256("\x1f".join(identity).encode()).hexdigest()
+    stamp = hashlib.sha256("\x1f".join(identity + moving).encode()).hexdigest()
+    return f"page:{slot}:{stamp}"
 
 
 def browser_secret_digest(request) -> str:
@@ -177,19 +186,29 @@ def browser_secret_digest(request) -> str:
     return hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode()).hexdigest()
 
 
+def _slot_and_stamp(key: str) -> tuple[str, str]:
+    _, slot, stamp = key.split(":")
+    return f"page:{slot}", stamp
+
+
 def cached(key: str | None, parts: tuple[str, ...]) -> dict[str, str] | None:
-    """Every part of the page held under key, or None unless all are there."""
+    """Every part of the page kept under key, or None unless all are there
+    and were stored under this very key (the same revision, day and viewer:
+    an older copy in the page's slot is never served)."""
     if not key:
         return None
-    found = caches[CACHE_ALIAS].get_many([f"{key}:{part}" for part in parts])
-    if len(found) != len(parts):
+    slot, stamp = _slot_and_stamp(key)
+    found = caches[CACHE_ALIAS].get_many([f"{slot}:{part}" for part in parts])
+    kept = {part: found.get(f"{slot}:{part}") for part in parts}
+    if any(entry is None or entry[0] != stamp for entry in kept.values()):
         return None
-    return {part: found[f"{key}:{part}"] for part in parts}
+    return {part: entry[1] for part, entry in kept.items()}
 
 
 def store(key: str | None, part: str, html: str) -> None:
     if key:
-        caches[CACHE_ALIAS].set(f"{key}:{part}", html, settings.PAGE_CACHE_SECONDS)
+        slot, stamp = _slot_and_stamp(key)
+        caches[CACHE_ALIAS].set(f"{slot}:{part}", (stamp, html), settings.PAGE_CACHE_SECONDS)
 
 
 def render_page(request, template_name: str, context: dict, *, practitioner, name: str, build,

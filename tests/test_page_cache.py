@@ -120,6 +120,32 @@ def test_saving_ratings_shows_at_once_on_pages_seen_before(practitioner_client, 
     assert "Changed today." in practitioner_client.get(pillar_url(assessment)).content.decode()
 
 
+def page_entries() -> int:
+    from django.core.cache import caches
+
+    return sum(1 for key in caches[page_cache.CACHE_ALIAS]._cache if ":page:" in key)
+
+
+def test_a_page_rebuilt_after_a_change_replaces_its_old_copy(practitioner_client, practitioner, framework):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    practitioner_client.get(summary_url(assessment))
+    kept = page_entries()
+    assert kept >= 1
+
+    for rating in ("1", "2", "3"):
+        practitioner_client.post(pillar_url(assessment), {
+            "version": str(assessment.version), "save_draft": "", "c1-rating": rating,
+        }, follow=True)
+        assessment.refresh_from_db()
+        html = practitioner_client.get(summary_url(assessment)).content.decode()
+        assert "Rated 1 of 16 capabilities" in html
+
+    # Each save rebuilt the summary (and the pillar page the save returned
+    # to) into their own slots: nothing left behind under old revisions.
+    practitioner_client.get(pillar_url(assessment))
+    assert page_entries() == kept + 1
+
+
 def sections_drawn(response) -> int:
     return sum(1 for t in response.templates if t.name == "includes/capability_rating_section.html")
 
