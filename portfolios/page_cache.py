@@ -212,15 +212,18 @@ def store(key: str | None, part: str, html: str) -> None:
 
 
 def render_page(request, template_name: str, context: dict, *, practitioner, name: str, build,
-                cache: bool = True, parts: tuple[str, ...] = ("content",), also=(), revision: str = EVERYTHING):
+                cache: bool = True, parts: tuple[str, ...] = ("content",), also=(), revision: str = EVERYTHING,
+                late: dict | None = None):
     """Render a page whose parts are wrapped in {% cached_part "name" %}: from
     the cache when it holds every part for this key, otherwise with the
-    context build() returns (called only then, so a hit skips its queries)."""
+    context build() returns (called only then, so a hit skips its queries).
+    `late`: values the parts show through {% late %}, filled in afresh each
+    time, so they need no part in the key."""
     from django.shortcuts import render
 
     key = page_key(request, practitioner=practitioner, name=name, also=also, revision=revision) if cache else None
     found = cached(key, parts)
-    context = {**context, "page_key": key, "page_parts": found}
+    context = {**context, "page_key": key, "page_parts": found, "late_values": late or {}}
     if found is None:
         context.update(build())
     return render(request, template_name, context)

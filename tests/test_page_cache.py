@@ -120,6 +120,43 @@ def test_saving_ratings_shows_at_once_on_pages_seen_before(practitioner_client, 
     assert "Changed today." in practitioner_client.get(pillar_url(assessment)).content.decode()
 
 
+def test_the_summary_kept_across_a_reflection_save_has_the_version_to_submit_with(
+    practitioner_client, practitioner, framework, django_assert_num_queries
+):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    before = practitioner_client.get(summary_url(assessment)).content.decode()
+    assert f'name="version" value="{assessment.version}"' in before
+
+    practitioner_client.post(pillar_url(assessment), {
+        "version": str(assessment.version), "save_draft": "", "c1-reflection": "Only my words changed.",
+    }, follow=True)
+    assessment.refresh_from_db()
+
+    # session, user, the assessment with its revisions: nothing built.
+    with django_assert_num_queries(3):
+        after = practitioner_client.get(summary_url(assessment)).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', after).group(1)
+    assert version == str(assessment.version) != re.search(r'name="version" value="(\d+)"', before).group(1)
+    assert without_tokens(after).replace(f'value="{version}"', "") == without_tokens(before).replace(
+        f'value="{int(version) - 1}"', ""
+    )
+
+    _rate_all(assessment)
+    response = practitioner_client.post(
+        reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": version}
+    )
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.SUBMITTED
+
+
+def test_a_late_value_is_the_value_itself_outside_a_cached_page(rf):
+    from django.template import engines
+
+    template = engines["django"].from_string('{% load page_cache_tags %}<i>{% late "version" v %}</i>')
+    assert template.render({"v": "<7>"}) == "<i>&lt;7&gt;</i>"
+
+
 def page_entries() -> int:
     from django.core.cache import caches
 

@@ -5,11 +5,17 @@ looks the parts up first, so that on a hit it skips the queries they need.
 
 {% content_cached key %}...{% endcontent_cached %}: a fragment cached under
 a key made of what it shows (page_cache.content_key), or rendered as it is
-when the key is empty (a form with errors) or the cache is off."""
+when the key is empty (a form with errors) or the cache is off.
+
+{% late "name" value %}: a value filled in each time the page is sent, not
+kept with the cached part (render_page(late=...)): a form's version number,
+which moves with changes the rest of the page does not show. Rendered
+outside render_page, it is the value itself."""
 
 from django import template
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from portfolios import page_cache
@@ -24,10 +30,25 @@ class CachedPartNode(template.Node):
     def render(self, context):
         found = context.get("page_parts")
         if found is not None and self.part in found:
-            return mark_safe(found[self.part])
-        html = self.nodelist.render(context)
-        page_cache.store(context.get("page_key"), self.part, html)
-        return html
+            html = found[self.part]
+        else:
+            html = self.nodelist.render(context)
+            page_cache.store(context.get("page_key"), self.part, html)
+        for name, value in (context.get("late_values") or {}).items():
+            html = html.replace(late_marker(name), str(conditional_escape(value)))
+        return mark_safe(html)
+
+
+def late_marker(name: str) -> str:
+    # A comment: escaped text on the page can never contain "<!--".
+    return f"<!--late:{name}-->"
+
+
+@register.simple_tag(takes_context=True)
+def late(context, name, value):
+    if name in (context.get("late_values") or {}):
+        return mark_safe(late_marker(name))
+    return value
 
 
 @register.tag

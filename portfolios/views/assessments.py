@@ -101,6 +101,9 @@ def summary(request, pk):
     return page_cache.render_page(
         request, "portfolios/assessment_summary.html", {"assessment": assessment},
         practitioner=assessment.practitioner, name="summary", build=lambda: summary_context(request, assessment),
+        # No reflection's text is on the summary, and the submit form's
+        # version, which every save moves on, is filled in each time.
+        revision=page_cache.OVERVIEW, late={"version": assessment.version},
     )
 
 
