@@ -477,8 +477,8 @@ class PortfolioRevision(models.Model):
 
     - `evidence_number`: what the evidence list shows (the practitioner's
       evidence, its links and files);
-    - `overview_number`: what the home page and gap view show, which is
-      everything but the text of reflections."""
+    - `overview_number`: what the home page, gap view and summary show,
+      which is everything but the text of reflections."""
 
     practitioner = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="portfolio_revision"

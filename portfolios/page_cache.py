@@ -9,8 +9,9 @@ made of everything it depends on:
   service that changes anything these pages show moves on, in the same
   transaction as the change (`portfolio_changed`). Pages that show only part
   of the portfolio use a revision that moves only with that part (the
-  evidence list; the home page and gap view, which show no reflection's
-  text), so the most frequent save, a reflection's, leaves them cached;
+  evidence list; the home page, gap view and summary, which show no
+  reflection's text), so the most frequent save, a reflection's, leaves
+  them cached;
 - who is looking, and the hash of their CSRF secret, because the content holds
   forms whose tokens are only good for that browser;
 - the page (its path and query string) and today's date, because some of what
@@ -31,8 +32,9 @@ The cache is each process's own memory (the "pages" cache). A page's parts
 are kept in one slot per page and viewer, each with the full key it was
 built under; a part is served only under that same key, so copies in other
 processes cannot be stale, only absent, and a rebuild replaces the old copy
-instead of leaving it to be culled. Pages also expire after PAGE_CACHE_SECONDS, a bound on how long a
-change made outside the services (a database console) can go unseen.
+instead of leaving it to be culled. Pages also expire after
+PAGE_CACHE_SECONDS, a bound on how long a change made outside the services
+(a database console) can go unseen.
 Fragments kept by content cannot go stale that way (changed content has
 another key), so they are kept longer (PAGE_FRAGMENT_SECONDS): a short
 expiry only made every pillar page draw all its forms again every two
@@ -54,7 +56,7 @@ CACHE_ALIAS = "pages"
 # page: the whole portfolio's, or one moved on only by what the page shows.
 EVERYTHING = "number"
 EVIDENCE = "evidence_number"  # the evidence list
-OVERVIEW = "overview_number"  # the home page and gap view: all but reflections' text
+OVERVIEW = "overview_number"  # home page, gap view, summary: all but reflections' text
 REVISIONS = (EVERYTHING, EVIDENCE, OVERVIEW)
 
 
@@ -78,7 +80,11 @@ def portfolio_changed(*practitioner_ids, evidence: bool = True, overview: bool =
             PortfolioRevision.objects.bulk_create(
                 [PortfolioRevision(practitioner_id=pk) for pk in ids - existing], ignore_conflicts=True
             )
-        moved = [EVERYTHING] + [EVIDENCE] * evidence + [OVERVIEW] * overview
+        moved = [EVERYTHING]
+        if evidence:
+            moved.append(EVIDENCE)
+        if overview:
+            moved.append(OVERVIEW)
         PortfolioRevision.objects.filter(practitioner_id__in=ids).update(**{name: F(name) + 1 for name in moved})
 
 

@@ -172,7 +172,7 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
     )
     assessment.evidence_links.filter(evidence_id__in=removed).delete()
     # Which assessments include an item is not on the evidence list; the
-    # text of reflections is not on the home page or the gap view.
+    # text of reflections is not on the home page, gap view or summary.
     page_cache.portfolio_changed(
         assessment.practitioner_id, evidence=False, overview=more_than_reflections or bool(added or removed)
     )
