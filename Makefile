@@ -46,13 +46,20 @@ db: setup
 run: db
 	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
+# The apps' dependency direction first (import-linter contracts in
+# pyproject.toml, docs/adr/0001-layers.md), then the whole suite.
 test: setup
+	$(BIN)/lint-imports --no-cache
 	$(TEST_ENV) scripts/with-test-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print JSON figures and exit non-zero when a budget is missed.
 # They are not part of `make test`: timings never decide a unit test.
 # Every benchmark runs even when an earlier one misses its budget.
+# WeasyPrint subsets fonts with HarfBuzz when the system has it, and falls
+# back to fontTools, about twice as slow, when it has not: the PDF budget
+# is measured with it (Debian's libharfbuzz-subset0).
 bench: setup
+	@ldconfig -p | grep -q libharfbuzz-subset || { [ "$$(id -u)" = 0 ] && { apt-get install -y -qq libharfbuzz-subset0 || { apt-get update -qq && apt-get install -y -qq libharfbuzz-subset0; }; } >/dev/null; } || echo "WARNING: libharfbuzz-subset0 is not installed; PDFs render more slowly" >&2
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	@status=0; for script in bench/*_bench.py; do echo "== $$script"; $(RUN_ENV) $(BIN)/python $$script || status=1; done; exit $$status
 

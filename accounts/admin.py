@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import AppraiserAssignment, Invitation, Membership, Organisation, User
-from portfolios import page_cache
+from accounts.models import (
+    AppraiserAssignment,
+    Invitation,
+    Membership,
+    Organisation,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -31,11 +36,6 @@ class UserAdmin(BaseUserAdmin):
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "ods_code"]
     search_fields = ["name", "ods_code"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Its settings (who sees 360° feedback reports, when) show on members' pages.
-        page_cache.organisation_changed(obj.pk)
 
 
 @admin.register(Membership)

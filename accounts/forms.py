@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.models import User
-from config.forms import NHSFormMixin
+from core.forms import NHSFormMixin
 
 
 class LoginForm(AuthenticationForm):

@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import AppraiserAssignment, Membership, Organisation, Role, User
-from portfolios import page_cache
 
 
 @transaction.atomic
@@ -23,24 +22,13 @@ def ensure_user(*, email: str, full_name: str, password: str | None = None, **pr
     if password is not None:
         user.set_password(password)
     user.save()
-    people_shown_changed(user)
     return user
 
 
 @transaction.atomic
 def save_profile(*, form) -> User:
     """Save a person's own details (ProfileForm)."""
-    user = form.save()
-    people_shown_changed(user)
-    return user
-
-
-def people_shown_changed(user: User) -> None:
-    """A person's name or career stage shows on their own portfolio pages
-    and, for an appraiser, on the pages of the people they appraise."""
-    page_cache.portfolio_changed(
-        user.pk, *AppraiserAssignment.objects.filter(appraiser=user).values_list("practitioner_id", flat=True)
-    )
+    return form.save()
 
 
 @transaction.atomic
@@ -48,9 +36,6 @@ def grant_role(*, user: User, organisation: Organisation, role: Role | str) -> M
     membership, _ = Membership.objects.update_or_create(
         user=user, organisation=organisation, role=role, defaults={"is_active": True}
     )
-    # What a member may do shows on the pages of everyone in the organisation
-    # they can see (an admin who becomes an appraiser gets the review link).
-    page_cache.organisation_changed(organisation.pk)
     return membership
 
 
@@ -68,5 +53,4 @@ def assign_appraiser(*, organisation: Organisation, practitioner: User, appraise
     assignment, _ = AppraiserAssignment.objects.get_or_create(
         organisation=organisation, practitioner=practitioner, appraiser=appraiser
     )
-    page_cache.portfolio_changed(practitioner.pk)
     return assignment

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import data_export_views, views
+from accounts import views
 from accounts.forms import LoginForm
 
 urlpatterns = [
@@ -13,5 +13,4 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
-    path("profile/export/", data_export_views.data_export, name="data_export"),
 ]

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from capability.models import Capability, CapabilityElement, ElementBullet, Framework, Pillar, RatingLevel, RatingScale
+from capability.models import (
+    Capability,
+    CapabilityElement,
+    ElementBullet,
+    Framework,
+    Pillar,
+    RatingLevel,
+    RatingScale,
+)
 from capability.services import is_in_use
 
 

@@ -18,7 +18,15 @@ from collections import defaultdict
 
 from django.db.models import Prefetch
 
-from capability.models import Capability, CapabilityElement, ElementBullet, Framework, Pillar, RatingLevel, RatingScale
+from capability.models import (
+    Capability,
+    CapabilityElement,
+    ElementBullet,
+    Framework,
+    Pillar,
+    RatingLevel,
+    RatingScale,
+)
 
 _kept: dict[tuple, object] = {}
 

@@ -10,7 +10,6 @@ edition_patterns = [
     path("", views.overview, name="overview"),
     path("pillars/<slug:pillar_slug>/", views.pillar_detail, name="pillar"),
     path("capabilities/<int:number>/", views.capability_detail, name="capability"),
-    path("impact/", views.impact, name="impact"),
 ]
 
 urlpatterns = [

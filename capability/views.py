@@ -1,20 +1,10 @@
 """Browsing the framework. Any signed-in user may read any framework."""
 
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from capability.models import Capability, Framework, Pillar
-from impact.models import ImpactStatement
-
-
-def _framework(framework_slug: str | None) -> Framework:
-    if framework_slug:
-        return get_object_or_404(Framework, slug=framework_slug)
-    framework = Framework.objects.current().first()
-    if framework is None:
-        raise Http404("No framework has been loaded")
-    return framework
+from capability.models import Capability, Framework
+from capability.selectors import framework_for_pages
 
 
 def _pillars(framework: Framework):
@@ -29,7 +19,7 @@ def edition_list(request):
 
 
 def overview(request, framework_slug: str | None = None):
-    framework = _framework(framework_slug)
+    framework = framework_for_pages(framework_slug)
     pillars = list(_pillars(framework))
     return render(
         request,
@@ -44,10 +34,12 @@ def overview(request, framework_slug: str | None = None):
 
 
 def pillar_detail(request, pillar_slug: str, framework_slug: str | None = None):
-    framework = _framework(framework_slug)
+    framework = framework_for_pages(framework_slug)
     pillar = get_object_or_404(framework.pillars, slug=pillar_slug)
     capabilities = pillar.capabilities.order_by("number").with_elements()
-    statements = ImpactStatement.objects.filter(pillar=pillar).order_by("order").with_examples()
+    # The impact framework (the impact app) hangs off the pillar: read through
+    # the relation, so that capability need not import the app above it.
+    statements = pillar.impact_statements.order_by("order").with_examples()
     siblings = list(framework.pillars.order_by("order"))
     index = next(i for i, p in enumerate(siblings) if p.pk == pillar.pk)
     return render(
@@ -65,7 +57,7 @@ def pillar_detail(request, pillar_slug: str, framework_slug: str | None = None):
 
 
 def capability_detail(request, number: int, framework_slug: str | None = None):
-    framework = _framework(framework_slug)
+    framework = framework_for_pages(framework_slug)
     capability = get_object_or_404(
         Capability.objects.filter(framework=framework).select_related("pillar").with_elements(), number=number
     )
@@ -82,11 +74,3 @@ def capability_detail(request, number: int, framework_slug: str | None = None):
             "next_number": numbers[index + 1] if index + 1 < len(numbers) else None,
         },
     )
-
-
-def impact(request, framework_slug: str | None = None):
-    framework = _framework(framework_slug)
-    pillars = framework.pillars.order_by("order").prefetch_related(
-        Prefetch("impact_statements", queryset=ImpactStatement.objects.order_by("order").with_examples())
-    )
-    return render(request, "capability/impact.html", {"framework": framework, "pillars": pillars})

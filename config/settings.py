@@ -48,10 +48,15 @@ INSTALLED_APPS = [
     # 5.2) with its database backend; `manage.py db_worker` runs them.
     "django_tasks",
     "django_tasks_db",
+    # The service's own apps, lowest layer first (docs/adr/0001-layers.md).
+    "core",
     "accounts",
     "capability",
     "impact",
     "portfolios",
+    "feedback",
+    "organisations",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -90,14 +95,15 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.service",
             ],
-            "libraries": {"nhsuk_widgets": "config.nhsuk_widgets"},
         },
     },
 ]
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        # An empty DATABASE_URL (as `DATABASE_URL= make run` or a blank line in
+        # an env file gives) means unset, not a URL with no scheme.
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
         conn_health_checks=True,
     )
@@ -237,24 +243,6 @@ elif DJANGO_CACHE == "database":
     }
 else:
     raise ImproperlyConfigured(f"DJANGO_CACHE must be 'local' or 'database', not {DJANGO_CACHE!r}.")
-# Rendered portfolio pages (portfolios/page_cache.py), in each process's own
-# memory whatever DJANGO_CACHE says: their keys carry the portfolio's
-# revision, read from the database on every request, so a copy held by one
-# process can never be served stale by it after a change made through
-# another. Expiry bounds how long a change made outside the services (a
-# database console) can go unseen; 0 turns the cache off.
-CACHES["pages"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "pages",
-    # Pages are about 30 KB, fragments (a capability's form, a chart) 2 to
-    # 8 KB: some 40 MB a process at most.
-    "OPTIONS": {"MAX_ENTRIES": 3000},
-}
-PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "120"))
-# Fragments kept by content (page_cache.content_key) cannot go stale: other
-# content has another key. They are kept until the process ends or needs
-# the room (least recently used first), and an hour at most.
-PAGE_FRAGMENT_SECONDS = 3600
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "no-reply@consultant-capability.local")
@@ -312,7 +300,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Invitation links to join an organisation stop working after this many days.
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 # 360° feedback: a group of raters is reported only with at least this many
-# responses (portfolios/feedback/report.py).
+# responses (feedback/report.py).
 FEEDBACK_MIN_GROUP_SIZE = max(2, int(os.environ.get("FEEDBACK_MIN_GROUP_SIZE", "3")))
 # Rater links: attempts per address per 10 minutes before a pause.
 FEEDBACK_LINK_RATE_LIMIT = int(os.environ.get("FEEDBACK_LINK_RATE_LIMIT", "30"))

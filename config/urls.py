@@ -1,3 +1,6 @@
+"""The root URLconf: each app's addresses, mounted where they have always
+been. The one module allowed to import every app (docs/adr/0001-layers.md)."""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,13 +10,15 @@ from portfolios.views.dashboard import dashboard
 urlpatterns = [
     path("", dashboard, name="home"),
     path("", include("portfolios.urls")),
-    path("", include("portfolios.feedback.urls")),
-    path("feedback/respond/", include("portfolios.feedback.rater_urls")),
+    path("", include("feedback.urls")),
+    path("", include("reports.urls")),
+    path("feedback/respond/", include("feedback.rater_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("framework/", include("impact.urls")),
     path("framework/", include("capability.urls")),
-    path("organisations/", include("accounts.organisation_urls")),
-    path("invitations/", include("accounts.invitation_urls")),
+    path("organisations/", include("organisations.urls")),
+    path("invitations/", include("organisations.invitation_urls")),
     path("admin/", admin.site.urls),
 ]
 

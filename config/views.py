@@ -6,7 +6,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
-
 @login_not_required
 @never_cache
 @require_GET
@@ -46,8 +45,8 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # No request context: a 500 may come from the database or a context
     # processor, and the page must render regardless and reveal nothing.
-    from django.template import loader
     from django.http import HttpResponseServerError
+    from django.template import loader
 
     template = loader.get_template("errors/500.html")
     return HttpResponseServerError(template.render({"service_name": "Consultant capability portfolio"}))

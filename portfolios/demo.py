@@ -9,7 +9,6 @@ import uuid
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import AppraiserAssignment, CareerStage
@@ -18,15 +17,17 @@ from impact.models import ImpactStatement
 from portfolios import review_services, services, workflow
 from portfolios.models import (
     AssessmentEvidence,
-    AssessmentStatus as S,
-    CapabilityRating,
-    ObjectiveStatus,
     Beneficiary,
+    CapabilityRating,
     EvidenceAttachment,
     EvidenceCapabilityLink,
     EvidenceImpactLink,
     EvidenceItem,
     EvidenceType,
+    ObjectiveStatus,
+)
+from portfolios.models import (
+    AssessmentStatus as S,
 )
 
 ACTIVITIES = [
@@ -105,7 +106,7 @@ def _attachment(item: EvidenceItem, rng: random.Random) -> EvidenceAttachment:
 
 
 @transaction.atomic
-def seed_portfolio(practitioner, *, index: int) -> None:
+def seed_portfolio(practitioner, *, index: int, before_review=None) -> None:
     if EvidenceItem.objects.filter(owner=practitioner).exists():
         return
     rng = random.Random(practitioner.email)
@@ -167,11 +168,10 @@ def seed_portfolio(practitioner, *, index: int) -> None:
         _assessment(practitioner, framework, items, rng, year=2026, rate_all=False)
         return
     assessment = _assessment(practitioner, framework, items, rng, year=2025, rate_all=True)
-    if index == 0:
-        # 360° feedback gathered before the appraisal, as most practitioners do.
-        from portfolios.feedback.demo import seed_closed_round
-
-        seed_closed_round(assessment, closes_on=datetime.date(2026, 1, 30))
+    if before_review is not None:
+        # What an app above this one adds before the appraisal (the demo's
+        # 360° feedback, from organisations' seed_demo).
+        before_review(assessment)
     _advance(assessment, appraiser.appraiser, target, rng, plan=True)
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from capability.models import Capability
-from config.forms import NHSDateField, NHSFormHelper, NHSFormMixin
+from core.forms import NHSDateField, NHSFormHelper, NHSFormMixin
 from impact.models import EvidenceExample, ImpactStatement
 from portfolios import files as file_checks
 from portfolios.evidence_services import title_taken_message

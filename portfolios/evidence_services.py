@@ -25,9 +25,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from capability.models import Capability, Framework
 from impact.models import EvidenceExample, ImpactStatement
-from portfolios import page_cache
 from portfolios import files as file_checks
 from portfolios.models import (
+    JUSTIFICATION_MAX_LENGTH,
     Assessment,
     AssessmentStatus,
     Beneficiary,
@@ -36,7 +36,6 @@ from portfolios.models import (
     EvidenceImpactLink,
     EvidenceItem,
     EvidenceType,
-    JUSTIFICATION_MAX_LENGTH,
     PendingUpload,
 )
 from portfolios.services import include_evidence_in_drafts
@@ -188,7 +187,6 @@ def delete_evidence(*, evidence: EvidenceItem) -> None:
         raise EvidenceLocked(locked)
     names = list(evidence.attachments.values_list("file", flat=True))
     evidence.delete()
-    page_cache.portfolio_changed(evidence.owner_id)
     _delete_files_after_commit(names)
 
 
@@ -233,7 +231,6 @@ def _save_details(evidence: EvidenceItem) -> None:
     except IntegrityError:
         # Two saves with the same title at once: the constraint caught it.
         raise ValidationError({"title": title_taken_message(evidence.title)})
-    page_cache.portfolio_changed(evidence.owner_id)
 
 
 # Mapping ---------------------------------------------------------------------
@@ -272,7 +269,6 @@ def _sync_links(evidence, manager, model, key: str, links: Mapping[int, str], us
          for target_id, justification in links.items() if target_id not in existing],
         model, default_user=user,
     )
-    page_cache.portfolio_changed(evidence.owner_id)
 
 
 @transaction.atomic
@@ -338,7 +334,6 @@ def remove_attachments(*, evidence: EvidenceItem, attachment_ids: Iterable) -> i
     doomed = evidence.attachments.filter(pk__in=ids)
     names = list(doomed.values_list("file", flat=True))
     doomed.delete()
-    page_cache.portfolio_changed(evidence.owner_id)
     _delete_files_after_commit(names)
     return len(names)
 
@@ -405,7 +400,6 @@ def _add_attachments(evidence: EvidenceItem, *, files: list, pending: list[Pendi
     except BaseException:
         _delete_files_now(saved)
         raise
-    page_cache.portfolio_changed(evidence.owner_id)
     return attachments
 
 

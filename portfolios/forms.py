@@ -2,7 +2,7 @@
 
 from django import forms
 
-from config.forms import NHSDateField, NHSFormMixin
+from core.forms import NHSDateField, NHSFormMixin
 from portfolios.models import REFLECTION_MAX_LENGTH
 
 NOT_YET_RATED = ""

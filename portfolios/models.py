@@ -187,7 +187,7 @@ class EvidenceItem(models.Model):
     confirmed_on = models.DateField("date confirmed", null=True, blank=True)
     # Set when the item is the report of a 360° feedback round in this service.
     feedback_round = models.OneToOneField(
-        "portfolios.FeedbackRound", on_delete=models.PROTECT, null=True, blank=True, related_name="evidence_item"
+        "feedback.FeedbackRound", on_delete=models.PROTECT, null=True, blank=True, related_name="evidence_item"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -395,109 +395,3 @@ class DevelopmentObjective(models.Model):
 
     def __str__(self) -> str:
         return self.objective
-
-
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting to start"
-    RUNNING = "running", "In progress"
-    DONE = "done", "Ready to download"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
-
-
-def export_path(instance, filename: str) -> str:
-    # Named by the job's random id, never by anything a person typed.
-    return f"exports/{instance.pk}.zip"
-
-
-class ExportJob(models.Model):
-    """A bulk export of portfolio reports for an organisation's admins: a ZIP
-    of one PDF per practitioner, built by a background task
-    (portfolios.tasks.build_export_task). The file is kept for
-    portfolios.reports.bulk.EXPORT_VALID_DAYS after it is ready, then
-    deleted."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="export_jobs")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    practitioners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
-    include_packs = models.BooleanField("include evidence packs", default=False)
-    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to=export_path, max_length=255, blank=True)
-    # The practitioners whose report could not be made, with the reason:
-    # [{"name": ..., "email": ..., "reason": ...}]. Also in the ZIP as errors.txt.
-    problems = models.JSONField(default=list, blank=True)
-    # Why the whole job failed, if it did.
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    # When the worker last reported a report made: a running export that
-    # stops moving has lost its worker (bulk.fail_if_stalled).
-    progressed_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["organisation", "-created_at"], name="exportjob_org_created_idx"),
-            models.Index(fields=["status", "expires_at"], name="exportjob_status_expires_idx"),
-        ]
-
-    def __str__(self) -> str:
-        reports = "report" if self.total == 1 else "reports"
-        return f"Export of {self.total} {reports} for {self.organisation.name} ({self.get_status_display().lower()})"
-
-    @property
-    def is_active(self) -> bool:
-        """Waiting or being built: the progress page keeps refreshing."""
-        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
-
-    def has_expired(self, now=None) -> bool:
-        from django.utils import timezone
-
-        if self.status == ExportStatus.EXPIRED:
-            return True
-        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
-
-
-class PortfolioRevision(models.Model):
-    """A counter that goes up whenever anything shown on a practitioner's
-    portfolio pages changes (portfolios/page_cache.py). Rendered pages are
-    cached under it, so a change makes every cached copy unreachable at once,
-    in every process. A row of its own, written only by UPDATE ... + 1: a
-    counter on the user row could be put back by a save() of a stale copy of
-    the user, and a counter that goes back can meet an old page again.
-
-    Pages that show only part of the portfolio are keyed by a counter that
-    moves only with that part, so the far more frequent saves of reflections
-    leave them cached:
-
-    - `evidence_number`: what the evidence list shows (the practitioner's
-      evidence, its links and files);
-    - `overview_number`: what the home page, gap view and summary show,
-      which is everything but the text of reflections."""
-
-    practitioner = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="portfolio_revision"
-    )
-    number = models.PositiveBigIntegerField(default=0)
-    evidence_number = models.PositiveBigIntegerField(default=0)
-    overview_number = models.PositiveBigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"Portfolio revision {self.number} of {self.practitioner_id}"
-
-
-# 360° feedback lives in its own module; imported here so Django finds the models.
-from portfolios.feedback.models import (  # noqa: E402, F401
-    FeedbackAnswer,
-    FeedbackComment,
-    FeedbackDraft,
-    FeedbackInvitation,
-    FeedbackResponse,
-    FeedbackRound,
-    FeedbackSelfRating,
-)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.models import AppraiserAssignment
+from portfolios import access
 
 # Which moves notify whom, and with which template.
 MESSAGES = {
@@ -20,10 +20,9 @@ MESSAGES = {
 
 
 def _recipients(assessment, who: str) -> list[str]:
-    appraisers = list(
-        AppraiserAssignment.objects.filter(practitioner=assessment.practitioner)
-        .values_list("appraiser__email", flat=True).distinct()
-    )
+    # Only those who may review it now (portfolios.access): a deactivated
+    # appraiser, or one of an organisation the practitioner has left, is not told.
+    appraisers = list(access.reviewers(assessment).order_by("email").values_list("email", flat=True))
     if who == "appraisers":
         return appraisers
     if who == "practitioner":

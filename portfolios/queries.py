@@ -27,48 +27,9 @@ EXPECTED_LEVEL = 3
 
 
 def assessments_for_pages(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
-    # The portfolio revision comes with the practitioner: the page cache's key.
-    return queryset.select_related("framework", "rating_scale", "practitioner__portfolio_revision")
-
-
-def own_assessment_for_pages(user, assessment_id) -> Assessment | None:
-    """The user's own assessment as assessments_for_pages gives it (edition,
-    rating scale, practitioner and their portfolio revision), or None if it
-    is not theirs. Practitioners open their own assessments on almost every
-    page they see, so this is one plain SQL statement: building the same
-    query through the ORM cost about a millisecond of the server's time,
-    more than the page's cached content took to send. The edition and scale
-    come from capability.structure (frozen in use; the edition's structure
-    revision is read with the assessment), the practitioner is the user."""
-    from django.db import connection
-
-    from accounts.models import User
-    from capability.models import Framework
-    from portfolios import page_cache
-    from portfolios.models import PortfolioRevision
-
-    quote = connection.ops.quote_name
-    sql = (
-        f"SELECT {', '.join(f'a.{quote(f.column)}' for f in Assessment._meta.concrete_fields)}, "
-        "f.structure_revision AS kept_structure_revision, "
-        f"{', '.join(f'r.{quote(name)} AS kept_{name}' for name in page_cache.REVISIONS)} "
-        f"FROM {quote(Assessment._meta.db_table)} a "
-        f"INNER JOIN {quote(Framework._meta.db_table)} f ON f.id = a.framework_id "
-        f"LEFT OUTER JOIN {quote(PortfolioRevision._meta.db_table)} r ON r.practitioner_id = a.practitioner_id "
-        "WHERE a.id = %s AND a.practitioner_id = %s"
-    )
-    params = [
-        Assessment._meta.pk.get_db_prep_value(Assessment._meta.pk.to_python(assessment_id), connection),
-        User._meta.pk.get_db_prep_value(user.pk, connection),
-    ]
-    found = next(iter(Assessment.objects.raw(sql, params)), None)
-    if found is None:
-        return None
-    found.framework = structure.framework(found.framework_id, found.kept_structure_revision)
-    found.rating_scale = structure.rating_scale(found.rating_scale_id)
-    found.practitioner = user
-    page_cache.remember_revision(user, tuple(getattr(found, f"kept_{name}") for name in page_cache.REVISIONS))
-    return found
+    """Assessment pages' one query: the assessment with its edition, rating
+    scale and practitioner."""
+    return queryset.select_related("framework", "rating_scale", "practitioner")
 
 
 def assessment_list(user) -> list[Assessment]:
@@ -284,32 +245,13 @@ def previous_objectives(assessment: Assessment) -> list:
     return (previous, objectives_for(previous)) if previous else (None, [])
 
 
-def caseload_revisions(user) -> list[tuple[str, int]]:
-    """(practitioner id, portfolio revision) of each practitioner assigned
-    to this appraiser: everything the caseload shows moves with these, so
-    they key the cached page (page_cache.render_page(also=...))."""
-    from accounts.models import AppraiserAssignment
-    from portfolios.access import _appraisee_ids
-
-    return [
-        (str(practitioner_id), number or 0)
-        for practitioner_id, number in AppraiserAssignment.objects.filter(
-            appraiser=user, practitioner_id__in=_appraisee_ids(user)
-        )
-        .order_by("practitioner_id")
-        .values_list("practitioner_id", "practitioner__portfolio_revision__number")
-        .distinct()
-    ]
-
-
 def appraiser_caseload(user) -> list[dict]:
     """Practitioners assigned to this appraiser, each with their latest
     assessment, in two queries."""
-    from accounts.models import AppraiserAssignment
-    from portfolios.access import _appraisee_ids
+    from portfolios.access import appraiser_assignments, visible_assessments
 
     assignments = (
-        AppraiserAssignment.objects.filter(appraiser=user, practitioner_id__in=_appraisee_ids(user))
+        appraiser_assignments(user)
         .select_related("practitioner", "organisation")
         .order_by("practitioner__full_name")
     )
@@ -319,7 +261,7 @@ def appraiser_caseload(user) -> list[dict]:
                                                        "organisation": assignment.organisation})
     latest = {}
     for assessment in (
-        Assessment.objects.filter(practitioner_id__in=people.keys())
+        visible_assessments(user).filter(practitioner_id__in=people.keys())
         .annotate(rated_count=Count("ratings", filter=Q(ratings__level__isnull=False)))
         .order_by("practitioner_id", "-period_end", "-created_at")
     ):

@@ -1,6 +1,6 @@
 from django import forms
 
-from config.forms import NHSDateField, NHSFormMixin
+from core.forms import NHSDateField, NHSFormMixin
 from portfolios.models import REFLECTION_MAX_LENGTH, ObjectiveStatus
 from portfolios.workflow import APPRAISER_DECLARATION, PRACTITIONER_DECLARATION
 

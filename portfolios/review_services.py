@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from portfolios import page_cache
 from portfolios.models import (
     AppraiserRating,
     Assessment,
@@ -68,7 +67,6 @@ def save_review(*, assessment: Assessment, appraiser, ratings: list[AppraiserRat
         assessment.appraiser_summary = summary
         assessment._history_user = appraiser
         assessment.save(update_fields=["appraiser_summary", "updated_at"])
-    page_cache.portfolio_changed(assessment.practitioner_id, evidence=False)
 
 
 @transaction.atomic
@@ -87,7 +85,6 @@ def save_objective(*, assessment: Assessment, appraiser, objective: DevelopmentO
     objective._history_user = appraiser
     objective.save()
     objective.capabilities.set(capability_ids)
-    page_cache.portfolio_changed(assessment.practitioner_id, evidence=False)
     return objective
 
 
@@ -98,7 +95,6 @@ def delete_objective(*, assessment: Assessment, objective: DevelopmentObjective,
         raise ValidationError("That objective is not part of this plan")
     objective._history_user = appraiser
     objective.delete()
-    page_cache.portfolio_changed(assessment.practitioner_id, evidence=False)
 
 
 @transaction.atomic
@@ -112,5 +108,4 @@ def set_objective_status(*, objective: DevelopmentObjective, status: str, note: 
     objective.status, objective.status_note = status, note
     objective._history_user = user
     objective.save(update_fields=["status", "status_note"])
-    page_cache.portfolio_changed(objective.assessment.practitioner_id, evidence=False)
     return objective

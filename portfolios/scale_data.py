@@ -27,7 +27,15 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.demo import DEMO_PASSWORD
-from accounts.models import AppraiserAssignment, CareerStage, Membership, Organisation, Profession, Role, User
+from accounts.models import (
+    AppraiserAssignment,
+    CareerStage,
+    Membership,
+    Organisation,
+    Profession,
+    Role,
+    User,
+)
 from capability.models import Capability, Framework, RatingScale
 from impact.models import ImpactStatement
 from portfolios.demo import ACTIVITIES, NEXTS, SCOPES, TOPICS, VERBS
@@ -35,13 +43,15 @@ from portfolios.models import (
     AppraiserRating,
     Assessment,
     AssessmentEvidence,
-    AssessmentStatus as S,
     AssessmentTransition,
     Beneficiary,
     CapabilityRating,
     EvidenceCapabilityLink,
     EvidenceImpactLink,
     EvidenceItem,
+)
+from portfolios.models import (
+    AssessmentStatus as S,
 )
 
 BATCH = 5_000

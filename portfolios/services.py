@@ -12,7 +12,6 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.models import Membership, Role
 from capability.models import Capability, Framework, RatingScale
-from portfolios import page_cache
 from portfolios.models import (
     PRACTITIONER_EDITABLE,
     Assessment,
@@ -103,7 +102,6 @@ def start_assessment(
              for evidence_id in copy_from.evidence_links.values_list("evidence_id", flat=True)],
             AssessmentEvidence, default_user=practitioner,
         )
-    page_cache.portfolio_changed(practitioner.pk)
     return assessment
 
 
@@ -134,7 +132,6 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
     valid_levels = set(assessment.rating_scale.levels.values_list("pk", flat=True))
     owned = set(EvidenceItem.objects.for_owner(assessment.practitioner).values_list("pk", flat=True))
     to_update = []
-    more_than_reflections = False
     for item in ratings:
         rating = by_capability.get(item.capability_id)
         if rating is None:
@@ -143,8 +140,6 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
             raise ValidationError("Choose a rating from the scale")
         if not item.evidence_ids <= owned:
             raise ValidationError("Evidence can only be chosen from your own portfolio")
-        if (rating.level_id, rating.development_priority) != (item.level_id, item.development_priority):
-            more_than_reflections = True
         rating.level_id = item.level_id
         rating.reflection = item.reflection
         rating.development_priority = item.development_priority
@@ -171,11 +166,6 @@ def save_ratings(*, assessment: Assessment, expected_version: int, ratings: list
         AssessmentEvidence, default_user=assessment.practitioner,
     )
     assessment.evidence_links.filter(evidence_id__in=removed).delete()
-    # Which assessments include an item is not on the evidence list; the
-    # text of reflections is not on the home page, gap view or summary.
-    page_cache.portfolio_changed(
-        assessment.practitioner_id, evidence=False, overview=more_than_reflections or bool(added or removed)
-    )
     return assessment
 
 
@@ -223,4 +213,3 @@ def include_evidence_in_drafts(*, evidence: EvidenceItem) -> None:
         [AssessmentEvidence(assessment_id=pk, evidence=evidence) for pk in drafts if pk not in existing],
         AssessmentEvidence, default_user=evidence.owner,
     )
-    page_cache.portfolio_changed(evidence.owner_id)

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from portfolios import evidence_views
-from portfolios.views import assessments, review
-from portfolios.views.reports import assessment_report
+from portfolios.views import assessments, evidence, review
 
 app_name = "portfolios"
 
@@ -15,16 +13,15 @@ urlpatterns = [
     path("assessments/<uuid:pk>/review/", review.review, name="review"),
     path("assessments/<uuid:pk>/decision/", review.practitioner_decision, name="practitioner_decision"),
     path("assessments/<uuid:pk>/history/", review.history, name="assessment_history"),
-    path("assessments/<uuid:pk>/report.pdf", assessment_report, name="assessment_report"),
     path("assessments/<uuid:pk>/plan/new/", review.objective_form, name="objective_create"),
     path("assessments/<uuid:pk>/plan/<uuid:objective_pk>/", review.objective_form, name="objective_edit"),
     path("assessments/<uuid:pk>/plan/<uuid:objective_pk>/delete/", review.objective_delete, name="objective_delete"),
     path("assessments/<uuid:pk>/plan/<uuid:objective_pk>/status/", review.objective_status, name="objective_status"),
     path("reviews/", review.reviews, name="reviews"),
-    path("evidence/", evidence_views.evidence_list, name="evidence_list"),
-    path("evidence/new/", evidence_views.evidence_create, name="evidence_create"),
-    path("evidence/<uuid:pk>/", evidence_views.evidence_detail, name="evidence_detail"),
-    path("evidence/<uuid:pk>/edit/", evidence_views.evidence_edit, name="evidence_edit"),
-    path("evidence/<uuid:pk>/delete/", evidence_views.evidence_delete, name="evidence_delete"),
-    path("evidence/<uuid:pk>/files/<uuid:file_pk>/", evidence_views.attachment_download, name="attachment_download"),
+    path("evidence/", evidence.evidence_list, name="evidence_list"),
+    path("evidence/new/", evidence.evidence_create, name="evidence_create"),
+    path("evidence/<uuid:pk>/", evidence.evidence_detail, name="evidence_detail"),
+    path("evidence/<uuid:pk>/edit/", evidence.evidence_edit, name="evidence_edit"),
+    path("evidence/<uuid:pk>/delete/", evidence.evidence_delete, name="evidence_delete"),
+    path("evidence/<uuid:pk>/files/<uuid:file_pk>/", evidence.attachment_download, name="attachment_download"),
 ]

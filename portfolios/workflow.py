@@ -20,13 +20,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from portfolios import page_cache
 from portfolios.models import (
     AppraiserRating,
     Assessment,
-    AssessmentStatus as S,
     AssessmentTransition,
     DevelopmentObjective,
+)
+from portfolios.models import (
+    AssessmentStatus as S,
 )
 
 
@@ -162,6 +163,5 @@ def apply(*, assessment: Assessment, name: str, actor_user, actor: Actor, commen
             assessment=assessment, from_status=S.SIGNED_OFF, to_status=S.LOCKED, actor=None,
             comment="Locked when both sides had signed off",
         )
-    page_cache.portfolio_changed(assessment.practitioner_id, evidence=False)
     assessment.refresh_from_db()
     return assessment

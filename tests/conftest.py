@@ -28,14 +28,11 @@ def private_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def empty_page_cache():
-    """Each test starts with no cached pages (portfolios/page_cache.py), as
-    a freshly started server does."""
-    from django.core.cache import caches
-
+def fresh_structure_memo():
+    """Each test starts with no framework structure kept in memory
+    (capability/structure.py), as a freshly started server does."""
     from capability import structure
 
-    caches["pages"].clear()
     structure.forget()
 
 

@@ -53,14 +53,14 @@ ORGANISATION_ADMIN = {
 ORGANISATION_INDEX = {**{role: FORBIDDEN for role in ROLES[1:]}, "organisation_admin": OK, "admin_other_org": OK}
 
 FAMILIES = {
-    "home": EVERYONE, "profile": EVERYONE, "data_export": EVERYONE, "logout": EVERYONE, "reviews": EVERYONE,
+    "home": EVERYONE, "profile": EVERYONE, "reports:data_export": EVERYONE, "logout": EVERYONE, "reviews": EVERYONE,
     "framework:overview": EVERYONE, "framework:pillar": EVERYONE, "framework:capability": EVERYONE,
-    "framework:impact": EVERYONE, "framework:editions": EVERYONE,
+    "impact:statements": EVERYONE, "framework:editions": EVERYONE,
     "portfolios:assessment_start": PRACTITIONERS, "portfolios:evidence_list": PRACTITIONERS,
     "portfolios:evidence_create": PRACTITIONERS, "portfolios:reviews": EVERYONE,
     "portfolios:assessment_summary": PORTFOLIO_VIEW, "portfolios:assessment_gaps": PORTFOLIO_VIEW,
     "portfolios:assessment_history": PORTFOLIO_VIEW, "portfolios:evidence_detail": PORTFOLIO_VIEW,
-    "portfolios:attachment_download": PORTFOLIO_VIEW, "portfolios:assessment_report": PORTFOLIO_VIEW,
+    "portfolios:attachment_download": PORTFOLIO_VIEW, "reports:assessment_report": PORTFOLIO_VIEW,
     "portfolios:assessment_submit": PORTFOLIO_CHANGE, "portfolios:practitioner_decision": PORTFOLIO_CHANGE,
     "portfolios:evidence_edit": PORTFOLIO_CHANGE, "portfolios:evidence_delete": PORTFOLIO_CHANGE,
     "portfolios:review": REVIEW, "portfolios:objective_create": REVIEW, "portfolios:objective_edit": REVIEW,
@@ -96,7 +96,8 @@ PRIVATE_URLS = [(route, name) for route, name in ALL_URLS if name not in PUBLIC]
 def family(name: str, method: str) -> dict:
     if name in METHOD_FAMILIES:
         return METHOD_FAMILIES[name][method]
-    if name.startswith("organisations:"):
+    if name.startswith(("organisations:", "reports:")):
+        # Organisation pages and their reports and exports are for its admins.
         return FAMILIES.get(name, ORGANISATION_ADMIN)
     return FAMILIES[name]
 
@@ -127,12 +128,12 @@ def world(framework):
         assessment=assessment, objective="Lead an audit", actions="Plan", target_date=datetime.date(2027, 3, 1),
         created_by=people["assigned_appraiser"],
     )
-    from portfolios.models import ExportJob
+    from reports.models import ExportJob
 
     job = ExportJob.objects.create(organisation=org, requested_by=people["organisation_admin"])
     from django.utils import timezone
 
-    from portfolios.feedback import services as feedback_services
+    from feedback import services as feedback_services
 
     today = timezone.localdate()
     feedback_round = feedback_services.start_round(
@@ -209,5 +210,5 @@ def test_every_url_gives_each_person_exactly_the_access_they_should_have(route, 
 
 def test_every_url_is_in_a_family():
     unplaced = [name for _, name in ALL_URLS if name not in PUBLIC and name not in METHOD_FAMILIES
-                and name not in FAMILIES and not name.startswith("organisations:")]
+                and name not in FAMILIES and not name.startswith(("organisations:", "reports:"))]
     assert unplaced == []

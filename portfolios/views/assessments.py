@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from capability import structure
-from portfolios import access, notifications, page_cache, services, workflow
-from portfolios.models import Assessment, AssessmentStatus
 from portfolios.charts import assessment_charts
+from portfolios import access, notifications, services, workflow
 from portfolios.forms import CapabilityRatingForm, StartAssessmentForm
+from portfolios.models import Assessment, AssessmentStatus
 from portfolios.queries import (
     GUIDE_PER_CAPABILITY,
     GUIDE_PER_PILLAR,
@@ -21,7 +21,6 @@ from portfolios.queries import (
     assessments_for_pages,
     evidence_by_capability,
     mark_expected,
-    own_assessment_for_pages,
     stage_rank,
 )
 
@@ -33,13 +32,13 @@ CONFLICT_MESSAGE = (
 
 def _assessment(request, pk):
     return access.get_assessment(
-        request.user, pk, assessments_for_pages(Assessment.objects.all()), find_own=own_assessment_for_pages
+        request.user, pk, assessments_for_pages(Assessment.objects.all())
     )
 
 
 def _assessment_to_change(request, pk):
     return access.get_assessment_to_change(
-        request.user, pk, assessments_for_pages(Assessment.objects.all()), find_own=own_assessment_for_pages
+        request.user, pk, assessments_for_pages(Assessment.objects.all())
     )
 
 
@@ -82,8 +81,6 @@ def summary_context(request, assessment) -> dict:
         "rated_count": sum(len(p.rated_values) for p in matrix),
         "capability_count": sum(len(p.rows) for p in matrix),
         "charts": charts,
-        # A chart's dataclass holds every number and word it draws.
-        "chart_keys": {name: page_cache.content_key(name, chart) for name, chart in charts.items()},
         "submit_errors": None,
         "viewer": viewer.value if viewer else "",
         "show_appraiser": show_appraiser,
@@ -98,13 +95,7 @@ def summary_context(request, assessment) -> dict:
 
 def summary(request, pk):
     assessment = _assessment(request, pk)
-    return page_cache.render_page(
-        request, "portfolios/assessment_summary.html", {"assessment": assessment},
-        practitioner=assessment.practitioner, name="summary", build=lambda: summary_context(request, assessment),
-        # No reflection's text is on the summary, and the submit form's
-        # version, which every save moves on, is filled in each time.
-        revision=page_cache.OVERVIEW, late={"version": assessment.version},
-    )
+    return render(request, "portfolios/assessment_summary.html", summary_context(request, assessment))
 
 
 @require_POST
@@ -141,16 +132,13 @@ def submit(request, pk):
 
 def gaps(request, pk):
     assessment = _assessment(request, pk)
-    return page_cache.render_page(
-        request, "portfolios/assessment_gaps.html", {"assessment": assessment},
-        practitioner=assessment.practitioner, name="gaps", revision=page_cache.OVERVIEW,
-        build=lambda: {
-            "matrix": assessment_matrix(assessment),
-            "guide_per_capability": GUIDE_PER_CAPABILITY,
-            "guide_per_pillar": GUIDE_PER_PILLAR,
-            "career_stage_set": bool(assessment.practitioner.career_stage),
-        },
-    )
+    return render(request, "portfolios/assessment_gaps.html", {
+        "assessment": assessment,
+        "matrix": assessment_matrix(assessment),
+        "guide_per_capability": GUIDE_PER_CAPABILITY,
+        "guide_per_pillar": GUIDE_PER_PILLAR,
+        "career_stage_set": bool(assessment.practitioner.career_stage),
+    })
 
 
 def _pillar_forms(request, assessment, pillar, data=None):
@@ -188,15 +176,6 @@ def _pillar_forms(request, assessment, pillar, data=None):
             for field in form.fields.values():
                 field.disabled = True
         form.elements = elements
-        if data is None:
-            form.fragment_key = page_cache.content_key(
-                capability.pk,
-                [(e.pk, e.transition_point, e.expected_now, e.expected_later) for e in elements],
-                [(level.pk, level.value, level.label, level.descriptor) for level in levels],
-                [(item.pk, item.title, item.activity_date) for item in items],
-                form.initial,
-                assessment.is_editable,
-            )
         forms.append(form)
     return forms, levels
 
@@ -257,16 +236,7 @@ def pillar_page(request, pk, pillar_slug):
                     return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=next_pillar.slug)
                 return redirect("portfolios:assessment_summary", pk=assessment.pk)
     else:
-        def build():
-            forms, levels = _pillar_forms(request, assessment, pillar)
-            return {"forms": forms, "levels": levels, "version": version}
-
-        return page_cache.render_page(
-            request, "portfolios/assessment_pillar.html",
-            {"assessment": assessment, "pillar": pillar, "pillars": pillars, "next_pillar": next_pillar,
-             "career_stage_set": bool(assessment.practitioner.career_stage)},
-            practitioner=assessment.practitioner, name="pillar", build=build,
-        )
+        forms, levels = _pillar_forms(request, assessment, pillar)
 
     errors = [
         (f"#id_{form.prefix}-{name}" + ("_0" if name in ("rating", "evidence") else ""), message)

@@ -1,20 +1,14 @@
+from django.shortcuts import render
+
 from accounts.models import Membership, Role
-from portfolios import page_cache
 from portfolios.models import EvidenceItem
 from portfolios.queries import assessment_list
 
 
 def dashboard(request):
     """The signed-in home page: a practitioner's assessments and portfolio,
-    and for everyone the roles they hold. It shows only the viewer's own
-    roles and portfolio, so it is cached under their own revision (moved on
-    by their portfolio's services and by any change to their
-    organisations' memberships); not by a change to a reflection's text,
-    which it does not show."""
-    return page_cache.render_page(
-        request, "portfolios/dashboard.html", {}, practitioner=request.user, name="dashboard",
-        build=lambda: _dashboard_context(request), revision=page_cache.OVERVIEW,
-    )
+    and for everyone the roles they hold."""
+    return render(request, "portfolios/dashboard.html", _dashboard_context(request))
 
 
 def _dashboard_context(request) -> dict:

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from capability import structure
 from capability.models import Capability
-from portfolios import access, notifications, page_cache, review_services, workflow
-from portfolios.models import Assessment, AssessmentStatus, DevelopmentObjective
+from portfolios import access, notifications, review_services, workflow
+from portfolios.models import Assessment, DevelopmentObjective
 from portfolios.queries import assessment_matrix, assessments_for_pages, objectives_for
 from portfolios.review_forms import (
     AppraiserRatingForm,
@@ -86,10 +86,7 @@ def review(request, pk):
     assessment = access.get_assessment_to_review(request.user, pk, _pages())
     action = request.POST.get("action") if request.method == "POST" else None
     if action is None:
-        return page_cache.render_page(
-            request, "portfolios/review.html", {"assessment": assessment},
-            practitioner=assessment.practitioner, name="review", build=lambda: _review_context(assessment),
-        )
+        return render(request, "portfolios/review.html", _review_context(assessment))
 
     if action == "start_review":
         return _apply(request, assessment, "start_review", success="Review started")
@@ -290,13 +287,7 @@ def history(request, pk):
 
 
 def reviews(request):
-    """The appraiser's list: assigned practitioners and what needs attention.
-    Cached under the revisions of the practitioners on it: anything it shows
-    (a name, an organisation, an assessment's status) moves one of them on,
-    and a new or ended assignment changes the list itself."""
-    from portfolios.queries import appraiser_caseload, caseload_revisions
+    """The appraiser's list: assigned practitioners and what needs attention."""
+    from portfolios.queries import appraiser_caseload
 
-    return page_cache.render_page(
-        request, "portfolios/reviews.html", {}, practitioner=None, name="reviews",
-        also=lambda: caseload_revisions(request.user), build=lambda: {"caseload": appraiser_caseload(request.user)},
-    )
+    return render(request, "portfolios/reviews.html", {"caseload": appraiser_caseload(request.user)})

@@ -12,7 +12,8 @@ from django.core import mail
 from pypdf import PdfReader
 
 from accounts.models import AppraiserAssignment, Membership, Role, User
-from portfolios.models import AppraiserRating, AssessmentStatus, ExportJob, ExportStatus
+from portfolios.models import AppraiserRating, AssessmentStatus
+from reports.models import ExportJob, ExportStatus
 from tests.browser.support import Journey, sign_in
 from tests.factories import TEST_PASSWORD, AssessmentFactory, MembershipFactory, OrganisationFactory
 

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import Role
-from portfolios.feedback.models import FeedbackResponse
+from feedback.models import FeedbackResponse
 from portfolios.models import EvidenceItem, EvidenceType
 from tests.browser.support import Journey, sign_in
 from tests.factories import TEST_PASSWORD, AssessmentFactory, AssignmentFactory, MembershipFactory

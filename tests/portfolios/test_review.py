@@ -1,0 +1,425 @@
+"""Review and sign-off: the workflow's moves, who may make them, the
+development plan rule, the audit trail and the notifications."""
+
+import datetime
+import itertools
+import re
+
+import pytest
+from django.utils.html import escape
+from django.urls import reverse
+
+from portfolios import workflow
+from portfolios.models import (
+    AppraiserRating,
+    Assessment,
+    AssessmentStatus as S,
+    AssessmentTransition,
+    CapabilityRating,
+    DevelopmentObjective,
+    ObjectiveStatus,
+)
+from portfolios.workflow import Actor, TransitionRefused
+from tests.conftest import signed_in
+from tests.factories import AssessmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rated_assessment(practitioner, status=S.DRAFT, **kwargs):
+    assessment = AssessmentFactory(practitioner=practitioner, **kwargs)
+    assessment.ratings.update(level=assessment.rating_scale.levels.get(value=3))
+    if status != S.DRAFT:
+        Assessment.objects.filter(pk=assessment.pk).update(status=status)
+        assessment.refresh_from_db()
+    return assessment
+
+
+def appraiser_rates_everything(assessment, appraiser, value=3):
+    level = assessment.rating_scale.levels.get(value=value)
+    AppraiserRating.objects.bulk_create(
+        AppraiserRating(assessment=assessment, capability_id=r.capability_id, appraiser=appraiser, level=level)
+        for r in assessment.ratings.all()
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(appraiser_summary="A strong year.")
+    assessment.refresh_from_db()
+
+
+ALLOWED = {
+    (S.DRAFT, "submit", Actor.PRACTITIONER): S.SUBMITTED,
+    (S.RETURNED, "resubmit", Actor.PRACTITIONER): S.SUBMITTED,
+    (S.SUBMITTED, "start_review", Actor.APPRAISER): S.IN_REVIEW,
+    (S.IN_REVIEW, "return", Actor.APPRAISER): S.RETURNED,
+    (S.IN_REVIEW, "appraiser_sign_off", Actor.APPRAISER): S.AWAITING_SIGN_OFF,
+    (S.AWAITING_SIGN_OFF, "send_back", Actor.PRACTITIONER): S.IN_REVIEW,
+    (S.AWAITING_SIGN_OFF, "practitioner_sign_off", Actor.PRACTITIONER): S.LOCKED,
+}
+
+
+@pytest.mark.parametrize("status", S.values)
+def test_every_move_is_allowed_only_from_its_state_by_its_actor(framework, practitioner, appraiser, status):
+    """Tries every move by both actors from this state; each try is rolled back."""
+    from django.db import transaction
+
+    assessment = rated_assessment(practitioner, status=status)
+    appraiser_rates_everything(assessment, appraiser)
+    for name, actor in itertools.product(workflow.MOVES.keys(), [Actor.PRACTITIONER, Actor.APPRAISER]):
+        user = practitioner if actor == Actor.PRACTITIONER else appraiser
+        expected = ALLOWED.get((status, name, actor))
+        savepoint = transaction.savepoint()
+        try:
+            current = Assessment.objects.get(pk=assessment.pk)
+            if expected is None:
+                with pytest.raises(TransitionRefused):
+                    workflow.apply(assessment=current, name=name, actor_user=user, actor=actor,
+                                   comment="Because", declaration=True)
+                current.refresh_from_db()
+                assert current.status == status, (name, actor)
+                assert not AssessmentTransition.objects.filter(assessment=assessment).exists(), (name, actor)
+            else:
+                workflow.apply(assessment=current, name=name, actor_user=user, actor=actor, comment="Because",
+                               declaration=True)
+                current.refresh_from_db()
+                assert current.status == expected, (name, actor)
+                move = AssessmentTransition.objects.filter(assessment=assessment).order_by("created_at", "id").first()
+                assert (move.from_status, move.actor, move.comment) == (status, user, "Because")
+        finally:
+            transaction.savepoint_rollback(savepoint)
+
+
+def test_return_needs_a_comment_and_sign_off_needs_the_declaration(framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    appraiser_rates_everything(assessment, appraiser)
+    with pytest.raises(TransitionRefused, match="Enter a comment"):
+        workflow.apply(assessment=assessment, name="return", actor_user=appraiser, actor=Actor.APPRAISER, comment="  ")
+    with pytest.raises(TransitionRefused, match="Confirm the declaration"):
+        workflow.apply(assessment=assessment, name="appraiser_sign_off", actor_user=appraiser, actor=Actor.APPRAISER)
+    assessment.refresh_from_db()
+    assert assessment.status == S.IN_REVIEW
+
+
+def test_appraiser_cannot_sign_off_without_rating_everything_and_a_summary(framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    with pytest.raises(TransitionRefused, match="overall summary"):
+        workflow.apply(assessment=assessment, name="appraiser_sign_off", actor_user=appraiser,
+                       actor=Actor.APPRAISER, declaration=True)
+    Assessment.objects.filter(pk=assessment.pk).update(appraiser_summary="Good")
+    assessment.refresh_from_db()
+    with pytest.raises(TransitionRefused, match="Rate every capability"):
+        workflow.apply(assessment=assessment, name="appraiser_sign_off", actor_user=appraiser,
+                       actor=Actor.APPRAISER, declaration=True)
+
+
+def test_two_appraisers_signing_at_once_leave_exactly_one_result(framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    appraiser_rates_everything(assessment, appraiser)
+    first_view = Assessment.objects.get(pk=assessment.pk)
+    second_view = Assessment.objects.get(pk=assessment.pk)
+    workflow.apply(assessment=first_view, name="appraiser_sign_off", actor_user=appraiser, actor=Actor.APPRAISER,
+                   declaration=True)
+    # The second appraiser still sees "in review" and returns it.
+    with pytest.raises(TransitionRefused, match="cannot return to the practitioner"):
+        workflow.apply(assessment=second_view, name="return", actor_user=appraiser, actor=Actor.APPRAISER,
+                       comment="Late")
+    assert AssessmentTransition.objects.filter(assessment=assessment).count() == 1
+    assessment.refresh_from_db()
+    assert assessment.status == S.AWAITING_SIGN_OFF
+
+
+def test_previous_plan_needs_a_status_for_every_objective_before_sign_off(framework, practitioner, appraiser):
+    previous = rated_assessment(practitioner, status=S.LOCKED, period_start=datetime.date(2025, 4, 1),
+                                period_end=datetime.date(2026, 3, 31))
+    objective = DevelopmentObjective.objects.create(
+        assessment=previous, objective="Lead a regional audit", actions="Plan it", target_date=datetime.date(2026, 12, 1),
+        created_by=appraiser,
+    )
+    current = rated_assessment(practitioner, status=S.AWAITING_SIGN_OFF)
+    with pytest.raises(TransitionRefused, match="previous development plan"):
+        workflow.apply(assessment=current, name="practitioner_sign_off", actor_user=practitioner,
+                       actor=Actor.PRACTITIONER, declaration=True)
+
+    client = signed_in(__import__("django.test").test.Client(), practitioner)
+    url = reverse("portfolios:objective_status", kwargs={"pk": previous.pk, "objective_pk": objective.pk})
+    assert "Choose how the objective went" in client.post(url, {"status": ""}).content.decode()
+    client.post(url, {"status": ObjectiveStatus.PARTLY_ACHIEVED, "note": "Half done"})
+    objective.refresh_from_db()
+    assert objective.status == ObjectiveStatus.PARTLY_ACHIEVED
+    workflow.apply(assessment=current, name="practitioner_sign_off", actor_user=practitioner,
+                   actor=Actor.PRACTITIONER, declaration=True)
+    current.refresh_from_db()
+    assert current.status == S.LOCKED and current.practitioner_signed_at
+
+
+def test_full_cycle_in_the_browser_with_emails(client, framework, practitioner, appraiser, mailoutbox,
+                                               django_capture_on_commit_callbacks):
+    # Emails go after commit; run those callbacks as each request finishes.
+    original_post = client.post
+
+    def post(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return original_post(*args, **kwargs)
+
+    client.post = post
+    assessment = rated_assessment(practitioner)
+    summary_url = reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk})
+    review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
+
+    signed_in(client, practitioner)
+    client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": assessment.version})
+    assert [m.to for m in mailoutbox] == [[appraiser.email]]
+    assert review_url in mailoutbox[0].body
+
+    signed_in(client, appraiser)
+    assert "Start review" in client.get(review_url).content.decode()
+    client.post(review_url, {"action": "start_review"})
+    response = client.post(review_url, {"action": "return", "comment": ""})
+    assert "Enter a comment explaining why" in response.content.decode()
+    client.post(review_url, {"action": "return", "comment": "Add evidence for capability 14"})
+    assessment.refresh_from_db()
+    assert assessment.status == S.RETURNED
+    assert mailoutbox[-1].to == [practitioner.email] and "capability 14" in mailoutbox[-1].body
+
+    signed_in(client, practitioner)
+    assert "Add evidence for capability 14" in client.get(summary_url).content.decode()
+    assessment.refresh_from_db()
+    client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": assessment.version})
+
+    signed_in(client, appraiser)
+    client.post(review_url, {"action": "start_review"})
+    data = {"action": "save", "summary": "A strong year of system leadership."}
+    for number in range(1, 17):
+        data[f"a{number}-rating"] = "4" if number == 5 else "3"
+        data[f"a{number}-comment"] = f"Comment on {number}"
+    assert client.post(review_url, data).status_code == 302
+    assert AppraiserRating.objects.filter(assessment=assessment, level__isnull=False).count() == 16
+    response = client.post(review_url, {"action": "appraiser_sign_off"})
+    assert "Confirm the declaration to sign off" in response.content.decode()
+    client.post(review_url, {"action": "appraiser_sign_off", "declaration": "on"})
+    assessment.refresh_from_db()
+    assert assessment.status == S.AWAITING_SIGN_OFF and assessment.appraiser_signed_by == appraiser
+
+    signed_in(client, practitioner)
+    html = client.get(summary_url).content.decode()
+    assert "A strong year of system leadership." in html and "Appraiser rating" in html and "Differs" in html
+    decision = reverse("portfolios:practitioner_decision", kwargs={"pk": assessment.pk})
+    client.post(decision, {"action": "practitioner_sign_off", "declaration": "on"})
+    assessment.refresh_from_db()
+    assert assessment.status == S.LOCKED
+    assert sorted(mailoutbox[-1].to + mailoutbox[-2].to) == sorted([practitioner.email, appraiser.email])
+    assert [t.to_status for t in assessment.transitions.all()] == [
+        S.SUBMITTED, S.IN_REVIEW, S.RETURNED, S.SUBMITTED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.SIGNED_OFF, S.LOCKED,
+    ]
+    # Locked: nobody can change anything.
+    response = client.post(reverse("portfolios:assessment_pillar", kwargs={"pk": assessment.pk,
+                                                                          "pillar_slug": "expert-practice"}),
+                           {"version": assessment.version, "c1-rating": "1"})
+    assert CapabilityRating.objects.get(assessment=assessment, capability__number=1).level.value == 3
+    signed_in(client, appraiser)
+    client.post(review_url, data | {"a1-rating": "1"})
+    assert AppraiserRating.objects.get(assessment=assessment, capability__number=1).level.value == 3
+
+
+def test_practitioner_can_send_the_summary_back_with_a_comment(client, framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.AWAITING_SIGN_OFF)
+    signed_in(client, practitioner)
+    decision = reverse("portfolios:practitioner_decision", kwargs={"pk": assessment.pk})
+    response = client.post(decision, {"action": "send_back", "comment": ""})
+    assert "Enter a comment explaining why" in response.content.decode()
+    client.post(decision, {"action": "send_back", "comment": "Capability 9 rating seems low"})
+    assessment.refresh_from_db()
+    assert assessment.status == S.IN_REVIEW and assessment.appraiser_signed_at is None
+
+
+def test_forged_moves_are_refused_with_a_message_and_change_nothing(client, framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.DRAFT)
+    review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
+    signed_in(client, appraiser)
+    response = client.post(review_url, {"action": "appraiser_sign_off", "declaration": "on"}, follow=True)
+    assert "cannot sign off as appraiser" in response.content.decode()
+    response = client.post(review_url, {"action": "teleport"}, follow=True)
+    assert "That action is not available" in response.content.decode()
+    # The practitioner cannot act as appraiser, and the appraiser cannot sign for the practitioner.
+    signed_in(client, practitioner)
+    assert client.post(review_url, {"action": "start_review"}).status_code == 403
+    signed_in(client, appraiser)
+    decision = reverse("portfolios:practitioner_decision", kwargs={"pk": assessment.pk})
+    assert client.post(decision, {"action": "practitioner_sign_off", "declaration": "on"}).status_code == 403
+    assessment.refresh_from_db()
+    assert assessment.status == S.DRAFT and not assessment.transitions.exists()
+
+
+def test_plan_objectives_are_added_by_the_appraiser_during_review(client, framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    signed_in(client, appraiser)
+    url = reverse("portfolios:objective_create", kwargs={"pk": assessment.pk})
+    response = client.post(url, {"objective": "", "actions": "x", "target_date_0": "1", "target_date_1": "13",
+                                 "target_date_2": "2027"})
+    html = response.content.decode()
+    assert "Enter the objective" in html and "Target date must be a real date" in html
+    assert "Choose at least one capability" in html
+    capability = assessment.ratings.get(capability__number=9).capability
+    client.post(url, {"objective": "Supervise two research students", "actions": "Join the university scheme",
+                      "target_date_0": "31", "target_date_1": "3", "target_date_2": "2027",
+                      "capabilities": [str(capability.pk)]})
+    objective = DevelopmentObjective.objects.get(assessment=assessment)
+    assert list(objective.capabilities.values_list("number", flat=True)) == [9]
+    signed_in(client, practitioner)
+    assert client.get(url).status_code == 403
+
+
+def test_every_change_is_recorded_with_who_and_the_old_and_new_values(client, framework, practitioner, appraiser):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    signed_in(client, practitioner)
+    url = reverse("portfolios:assessment_pillar", kwargs={"pk": assessment.pk, "pillar_slug": "expert-practice"})
+    client.post(url, {"version": assessment.version, "save_draft": "", "c1-rating": "2", "c1-reflection": "First"})
+    assessment.refresh_from_db()
+    client.post(url, {"version": assessment.version, "save_draft": "", "c1-rating": "3", "c1-reflection": "Second"})
+    records = CapabilityRating.history.filter(assessment_id=assessment.pk, capability__number=1).order_by("history_date")
+    assert [r.level.value if r.level else None for r in records] == [None, 2, 3]
+    assert records.last().history_user == practitioner
+    html = client.get(reverse("portfolios:assessment_history", kwargs={"pk": assessment.pk})).content.decode()
+    assert "Changed your rating of capability 1" in html
+    assert "<del>2 Developing</del> → 3 Established" in html
+    assert "<del>First</del> → Second" in html
+
+
+def test_audit_history_cannot_be_changed_in_the_admin(client, framework, practitioner):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser(email="root@example.org", password="a-long-admin-password", full_name="Root")
+    client.force_login(admin)
+    assessment = AssessmentFactory(practitioner=practitioner)
+    response = client.get("/admin/portfolios/historicalcapabilityrating/")
+    assert response.status_code == 404  # history is not editable through the application
+    assert CapabilityRating.history.filter(assessment_id=assessment.pk).count() == 16
+
+
+def test_appraiser_sees_their_caseload_with_what_needs_attention(client, framework, practitioner, appraiser):
+    rated_assessment(practitioner, status=S.SUBMITTED)
+    signed_in(client, appraiser)
+    html = client.get(reverse("portfolios:reviews")).content.decode()
+    assert escape(practitioner.full_name) in html and ">Submitted<" in html and ">Review<" in html
+
+
+@pytest.mark.parametrize("caseload_size", [1, 12])
+def test_reviews_list_runs_the_same_queries_whatever_the_caseload(
+    client, framework, organisation, practitioner, appraiser, caseload_size, django_assert_num_queries
+):
+    from tests.factories import AssignmentFactory, MembershipFactory
+
+    rated_assessment(practitioner, status=S.SUBMITTED)
+    for _ in range(caseload_size - 1):
+        other = MembershipFactory(organisation=organisation).user
+        AssignmentFactory(organisation=organisation, practitioner=other, appraiser=appraiser)
+        AssessmentFactory(practitioner=other)
+    signed_in(client, appraiser)
+    # Session, user, then the caseload: assignments with their people, and
+    # latest assessments.
+    with django_assert_num_queries(4):
+        page = client.get(reverse("portfolios:reviews")).content.decode()
+    assert page.count('<tr class="nhsuk-table__row">') == caseload_size + 1  # and the heading row
+
+
+def test_the_reviews_list_shows_every_change_at_once(
+    client, framework, organisation, practitioner, appraiser
+):
+    from organisations import services as organisation_services
+    from accounts import services as account_services
+    from tests.factories import MembershipFactory
+
+    assessment = rated_assessment(practitioner)
+    signed_in(client, appraiser)
+
+    def caseload():
+        return client.get(reverse("portfolios:reviews")).content.decode()
+
+    assert ">Draft<" in caseload() and ">Review<" not in caseload()
+    workflow.apply(assessment=assessment, name="submit", actor_user=practitioner, actor=Actor.PRACTITIONER)
+    assert ">Submitted<" in caseload() and ">Review<" in caseload()
+
+    newcomer = MembershipFactory(organisation=organisation, user__full_name="Nia Newcomer").user
+    account_services.assign_appraiser(organisation=organisation, practitioner=newcomer, appraiser=appraiser)
+    assert "Nia Newcomer" in caseload()
+
+    practitioner.full_name = "Renamed Person"
+    practitioner.save()
+    assert "Renamed Person" in caseload()
+
+    organisation_services.unassign_appraiser(organisation=organisation, practitioner=newcomer, appraiser=appraiser)
+    assert "Nia Newcomer" not in caseload()
+
+
+@pytest.mark.parametrize("evidence_count", [1, 30])
+def test_review_page_query_count_is_fixed(client, framework, practitioner, appraiser, evidence_count,
+                                          django_assert_num_queries):
+    from portfolios.models import AssessmentEvidence
+    from tests.factories import EvidenceFactory
+
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    caps = list(assessment.ratings.values_list("capability", flat=True)[:4])
+    from capability.models import Capability
+
+    for _ in range(evidence_count):
+        AssessmentEvidence.objects.create(
+            assessment=assessment,
+            evidence=EvidenceFactory(owner=practitioner, capabilities=list(Capability.objects.filter(pk__in=caps))),
+        )
+    signed_in(client, appraiser)
+    # 12, plus one for the assessment's 360° feedback rounds.
+    with django_assert_num_queries(13):
+        client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk}))
+
+
+def test_sign_off_problems_are_listed_in_an_error_summary_linked_to_the_fields(client, framework, practitioner,
+                                                                               appraiser):
+    assessment = rated_assessment(practitioner)
+    workflow.apply(assessment=assessment, name="submit", actor_user=practitioner, actor=Actor.PRACTITIONER)
+    workflow.apply(assessment=assessment, name="start_review", actor_user=appraiser, actor=Actor.APPRAISER)
+    review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
+    signed_in(client, appraiser)
+    data = {"action": "save", "summary": ""}
+    for number in range(1, 17):
+        data[f"a{number}-rating"] = "" if number in (3, 12) else "3"
+    client.post(review_url, data)
+
+    response = client.post(review_url, {"action": "appraiser_sign_off", "declaration": "on"})
+    html = response.content.decode()
+    assert "<title>Error: " in html
+    summary = html[html.index("nhsuk-error-summary"):html.index("</ul>", html.index("nhsuk-error-summary"))]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert [text for _, text in links] == [
+        "Rate capability 3 before you sign off",
+        "Rate capability 12 before you sign off",
+        "Write your overall summary before you sign off",
+    ]
+    assert all(f'id="{anchor}"' in html for anchor, _ in links)
+    assessment.refresh_from_db()
+    assert assessment.status == S.IN_REVIEW
+
+
+def test_review_page_lists_included_evidence_with_its_files_under_each_capability_it_shows(
+    client, framework, practitioner, appraiser
+):
+    from django.core.files.base import ContentFile
+
+    from capability.models import Capability
+    from portfolios.models import AssessmentEvidence, EvidenceAttachment
+    from tests.factories import EvidenceFactory
+
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    capabilities = list(Capability.objects.filter(framework=framework, number__in=[2, 9]))
+    item = EvidenceFactory(owner=practitioner, title="Audit <sepsis> & outcomes", capabilities=capabilities)
+    AssessmentEvidence.objects.create(assessment=assessment, evidence=item)
+    attachment = EvidenceAttachment.objects.create(
+        evidence=item, file=ContentFile(b"%PDF-1.4", name="audit.pdf"), original_name="audit.pdf",
+        content_type="application/pdf", size=2048,
+    )
+    signed_in(client, appraiser)
+
+    html = client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk})).content.decode()
+
+    detail = reverse("portfolios:evidence_detail", kwargs={"pk": item.pk})
+    download = reverse("portfolios:attachment_download", kwargs={"pk": item.pk, "file_pk": attachment.pk})
+    entry = (f'<li><a href="{detail}">Audit &lt;sepsis&gt; &amp; outcomes</a><br><a class="nhsuk-body-s" '
+             f'href="{download}">Download audit.pdf (2.0\xa0KB)</a></li>')
+    assert html.count(entry) == 2  # under capability 2 and capability 9
