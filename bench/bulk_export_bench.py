@@ -5,7 +5,7 @@ a signed-off assessment and 20 items of evidence, exported as the admin's
     python bench/bulk_export_bench.py [--reports N] [--evidence K]
 
 The job is queued exactly as the organisation's export page queues it
-(portfolios.reports.bulk.start_export), then `manage.py db_worker --batch`
+(reports.services.start_export), then `manage.py db_worker --batch`
 runs it in a separate process. While it runs, the worker's resident memory is
 sampled from /proc twice a second; its peak comes from the kernel's own
 accounting (getrusage of the finished child), so a spike between samples
@@ -72,8 +72,8 @@ def rss_mb(pid: int) -> float | None:
 
 
 def run(reports: int, evidence: int) -> dict:
-    from portfolios.models import ExportJob, ExportStatus
-    from portfolios.reports import bulk
+    from reports import services
+    from reports.models import ExportJob, ExportStatus
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -83,7 +83,7 @@ def run(reports: int, evidence: int) -> dict:
         for n in range(reports)
     ]
     data_seconds = time.perf_counter() - started
-    job = bulk.start_export(
+    job = services.start_export(
         organisation=organisation, requested_by=appraiser, people_ids=[person.pk for person in people]
     )
 

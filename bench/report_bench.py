@@ -41,8 +41,10 @@ import logging  # noqa: E402
 import django  # noqa: E402
 
 django.setup()
-# WeasyPrint logs every step at INFO; the figures are what matters here.
+# WeasyPrint logs every step at INFO, and fontTools every font it subsets;
+# the figures are what matters here.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -82,7 +84,8 @@ def run() -> dict:
     import pypdf
     import weasyprint
 
-    from portfolios.reports.portfolio import html_to_pdf, render_portfolio_html, render_portfolio_pdf
+    from core.pdf import html_to_pdf
+    from reports.portfolio import render_portfolio_html, render_portfolio_pdf
 
     mode = "temporary SQLite file" if TEMPORARY_DB else "configured database, in a transaction rolled back"
     if TEMPORARY_DB:

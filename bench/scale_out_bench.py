@@ -11,15 +11,15 @@ in the database, the secret key the same everywhere (sessions and CSRF
 tokens are checked with it), files in shared storage, saves must not
 overwrite each other (the pillar form's optimistic lock), and a queued
 export must be taken by one worker only (the task queue's SELECT ... FOR
-UPDATE SKIP LOCKED, and bulk.run_export_job's conditional claim). This
+UPDATE SKIP LOCKED, and reports.bulk.run_export_job's conditional claim). This
 bench shows that on real processes rather than in the test client.
 
 What runs, all on loopback, against one throwaway database:
 
 - two gunicorn servers (2 sync workers each) on two ports, with the same
   settings: DEBUG off, the same random secret key, DJANGO_CONN_MAX_AGE=60,
-  DJANGO_CACHE=database (Django's DatabaseCache; harmless where the setting
-  does not exist yet), one shared DJANGO_PRIVATE_STORAGE_ROOT folder
+  DJANGO_CACHE=database (Django's DatabaseCache, one table shared by every
+  process), one shared DJANGO_PRIVATE_STORAGE_ROOT folder
   standing in for object storage, and static files collected as
   load_bench.py does;
 - two `manage.py db_worker` processes on the same queue, with fixed worker
@@ -702,7 +702,7 @@ def check_exports(results: Results, storage: Path, worker_ids: tuple[str, ...]) 
     from django_tasks_db.models import DBTaskResult
 
     from accounts.models import User
-    from portfolios.models import ExportJob, ExportStatus
+    from reports.models import ExportJob, ExportStatus
 
     failures = []
     tasks = list(DBTaskResult.objects.all())
