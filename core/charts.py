@@ -1,5 +1,5 @@
 """Server-rendered SVG bar charts: the same markup in pages and in PDFs, no
-JavaScript. This module does the geometry; templates/includes/bar_chart.svg
+JavaScript. This module does the geometry; core/templatetags/charts.py ({% bar_chart %})
 draws it."""
 
 from dataclasses import dataclass, field

@@ -1,7 +1,7 @@
 """The organisation's capability profile as server-rendered SVG: one stacked
 bar per pillar or capability, a segment per rating level, each as long as the
 number of agreed ratings at that level. This module does the geometry;
-templates/organisations/stacked_chart.svg draws it. Every page that shows a
+core/templatetags/charts.py ({% stacked_chart %}) draws it. Every page that shows a
 chart also shows a table of the same numbers."""
 
 import math

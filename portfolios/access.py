@@ -84,6 +84,14 @@ def visible_evidence(user) -> QuerySet[EvidenceItem]:
     )
 
 
+def own_evidence(user) -> QuerySet[EvidenceItem]:
+    """The user's own portfolio of evidence: the part of visible_evidence
+    that needs no rule beyond being its owner."""
+    if not user.is_authenticated or not user.is_active:
+        return EvidenceItem.objects.none()
+    return EvidenceItem.objects.filter(owner=user)
+
+
 def reviewers(assessment: Assessment):
     """Who may review this assessment now, and so is told when it is
     submitted: the practitioner's appraisers with a live assignment in the
@@ -99,26 +107,42 @@ def reviewers(assessment: Assessment):
 
 
 def capacity(user, assessment: Assessment) -> Capacity | None:
-    """The strongest capacity in which the user may act on this assessment."""
-    if assessment.practitioner_id == user.pk:
-        return Capacity.PRACTITIONER
-    if appraiser_assignments(user).filter(
+    """The strongest capacity in which the user may act on this assessment:
+    the rule of visible_assessments, for one assessment already loaded (no
+    capacity: they may not see it). Kept on the assessment for the rest of
+    the request, as pages ask it again."""
+    known = getattr(assessment, "_capacity_of", None)
+    if known is not None and known[0] == user.pk:
+        return known[1]
+    found = None
+    if not user.is_authenticated or not user.is_active:
+        found = None
+    elif assessment.practitioner_id == user.pk:
+        found = Capacity.PRACTITIONER
+    elif assessment.organisation_id and appraiser_assignments(user).filter(
         practitioner_id=assessment.practitioner_id, organisation_id=assessment.organisation_id
     ).exists():
-        return Capacity.APPRAISER
-    if assessment.organisation_id and Membership.objects.active().filter(
+        found = Capacity.APPRAISER
+    elif assessment.organisation_id and Membership.objects.active().filter(
         user=user, role=Role.ORGANISATION_ADMIN, organisation_id=assessment.organisation_id
     ).exists():
-        return Capacity.ADMIN
-    return None
+        found = Capacity.ADMIN
+    assessment._capacity_of = (user.pk, found)
+    return found
 
 
 def get_assessment(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
-    """The assessment if the user may see it, else 404."""
+    """The assessment if the user may see it, else 404. Looked up by its id
+    alone, then checked: most assessments are opened by their own
+    practitioner, for whom that is one plain query."""
+    queryset = Assessment.objects.all() if queryset is None else queryset
     try:
-        return visible_assessments(user, queryset).get(pk=assessment_id)
+        assessment = queryset.get(pk=assessment_id)
     except (Assessment.DoesNotExist, ValueError, ValidationError):
         raise Http404("No such assessment")
+    if capacity(user, assessment) is None:
+        raise Http404("No such assessment")
+    return assessment
 
 
 def get_assessment_to_change(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:

@@ -163,10 +163,16 @@ def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
     it is expected now at the practitioner's career stage, and the appraiser's
     rating. A capability is expected now when any of its elements is. Seven
     queries, eight with a career stage."""
-    ratings = {
-        r.capability_id: r
-        for r in assessment.ratings.select_related("capability", "level").order_by("capability__number")
-    }
+    # The edition's capabilities and the scale's levels come from the
+    # structure each process keeps (editions in use cannot change), not
+    # from joins read and built into objects again on every page.
+    capabilities = {c.pk: c for group in structure.capabilities_by_pillar(assessment.framework).values() for c in group}
+    levels = {level.pk: level for level in structure.levels(assessment.rating_scale)}
+    ratings = {}
+    for rating in sorted(assessment.ratings.all(), key=lambda r: capabilities[r.capability_id].number):
+        rating.capability = capabilities[rating.capability_id]
+        rating.level = levels.get(rating.level_id)
+        ratings[rating.capability_id] = rating
     # Prefetched into plain lists: calling .all() on a prefetched relation
     # clones its queryset, with the IN list of every item, each time, which
     # cost a tenth of a second on a 300-item portfolio.
@@ -178,7 +184,7 @@ def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
         .prefetch_related(
             Prefetch(
                 "capability_links",
-                queryset=EvidenceCapabilityLink.objects.only("evidence_id", "capability_id"),
+                queryset=EvidenceCapabilityLink.objects.only("evidence_id", "capability_id").order_by(),
                 to_attr="capability_link_list",
             ),
             Prefetch(
@@ -197,9 +203,10 @@ def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
             attachment.download_url = download_url(item.pk, attachment.pk)
         for link in item.capability_link_list:
             evidence[link.capability_id].append(item)
-    appraiser_ratings = {
-        r.capability_id: r for r in AppraiserRating.objects.filter(assessment=assessment).select_related("level")
-    }
+    appraiser_ratings = {}
+    for rating in AppraiserRating.objects.filter(assessment=assessment):
+        rating.level = levels.get(rating.level_id)
+        appraiser_ratings[rating.capability_id] = rating
     rank = stage_rank(assessment.practitioner)
     expected_capabilities = set()
     if rank is not None:

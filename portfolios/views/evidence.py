@@ -50,13 +50,14 @@ def _count_of(model) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-def evidence_queryset(user, *, detail: bool = False) -> QuerySet[EvidenceItem]:
-    """The user's visible evidence, as every evidence page needs it: with the
-    type's framework example, counts of capabilities and files (as
-    subqueries, so filters on the mapping cannot skew them), and, for pages
-    about one item, its mapping, files and assessments prefetched."""
+def evidence_queryset(user, *, detail: bool = False, own: bool = False) -> QuerySet[EvidenceItem]:
+    """The user's visible evidence (only their own with `own`), as every
+    evidence page needs it: with the type's framework example, counts of
+    capabilities and files (as subqueries, so filters on the mapping cannot
+    skew them), and, for pages about one item, its mapping, files and
+    assessments prefetched."""
     queryset = (
-        access.visible_evidence(user)
+        (access.own_evidence(user) if own else access.visible_evidence(user))
         .select_related("framework_example")
         .annotate(capability_count=_count_of(EvidenceCapabilityLink), attachment_count=_count_of(EvidenceAttachment))
     )
@@ -143,7 +144,7 @@ def _evidence_list_context(request) -> dict:
     form.helper.legend_size = "s"
     # "Your evidence" is your own portfolio, even for an appraiser or admin
     # who may open other people's items from their assessments.
-    queryset = evidence_queryset(request.user).filter(owner=request.user).order_by("-activity_date", "title", "pk")
+    queryset = evidence_queryset(request.user, own=True).order_by("-activity_date", "title", "pk")
     filtered = False
     if form.is_bound:
         form.is_valid()  # invalid filters are reported and left out
