@@ -345,10 +345,10 @@ def test_summary_and_gap_query_counts_are_fixed(practitioner_client, practitione
         AssessmentEvidence.objects.create(assessment=assessment, evidence=EvidenceFactory(owner=practitioner, capabilities=caps))
     summary = reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk})
     gaps = reverse("portfolios:assessment_gaps", kwargs={"pk": assessment.pk})
-    # The first page a process serves reads the edition, its rating scale
-    # and its structure (pillars, rating levels, transition points), which
-    # it then keeps (capability/structure.py).
-    with django_assert_num_queries(14):
+    # The first page a process serves reads the edition's structure
+    # (pillars, capabilities with their elements and bullets, rating levels,
+    # transition points), which it then keeps (capability/structure.py).
+    with django_assert_num_queries(17):
         practitioner_client.get(summary)
     # Session, user, the assessment, its ratings, evidence (items, links,
     # files), appraiser ratings, previous assessment, plan, last move and
