@@ -20,7 +20,8 @@ served a page before has it.
 
 Prints one JSON document. Exits 1 when a budget is missed: p95 under 150 ms
 for each page (400 ms for the dashboard of the 500-practitioner
-organisation), the same number of queries at both sizes, and no sequential
+organisation, 1,000 ms for its 8,000-line ratings CSV download), the same
+number of queries at both sizes, and no sequential
 scan of a big table.
 """
 
@@ -66,6 +67,12 @@ from django.urls import reverse  # noqa: E402
 
 BUDGET_P95_MS = 150
 BUDGET_BIG_DASHBOARD_P95_MS = 400
+# The ratings CSV is a download of 8,000 lines, not a page: built by the
+# ORM alone since its PostgreSQL-only raw-SQL twin was deleted (issue 16,
+# docs/adr/0002-no-page-cache.md), which gave up about half a second of an
+# admin's download for one way of writing the file.
+BUDGET_CSV_P95_MS = 1000
+BUDGETS_P95_MS = {"organisation dashboard": BUDGET_BIG_DASHBOARD_P95_MS, "organisation ratings CSV": BUDGET_CSV_P95_MS}
 # A "big table" is one with more rows than this once the data is built
 # (evidence, its links, ratings and their history, at national size); a
 # sequential scan of a table of a few thousand people is the right plan.
@@ -225,7 +232,7 @@ def run(organisations: int, requests: int) -> dict:
     for entry in pages(world):
         small = measure(*entry["small"], requests)
         big = measure(*entry["big"], requests)
-        budget = BUDGET_BIG_DASHBOARD_P95_MS if entry["page"] == "organisation dashboard" else BUDGET_P95_MS
+        budget = BUDGETS_P95_MS.get(entry["page"], BUDGET_P95_MS)
         scans = sequential_scans(big["sql"], big_names) if big_names else []
         ok = big["p95_ms"] < budget and small["p95_ms"] < budget and small["queries"] == big["queries"] and not scans
         passed = passed and ok
