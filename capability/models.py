@@ -9,6 +9,8 @@ changes nothing.
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
+from django.utils.text import Truncator
 
 
 class FrameworkQuerySet(models.QuerySet):
@@ -147,6 +149,13 @@ class Capability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.statement}"
+
+    @cached_property
+    def short_statement(self) -> str:
+        """The statement's first fourteen words, for tables: worked out once
+        for each capability the per-process structure keeps
+        (capability/structure.py), not on every row of every page."""
+        return Truncator(self.statement).words(14)
 
     def natural_key(self):
         return (*self.framework.natural_key(), self.number)

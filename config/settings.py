@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.service",
             ],
+            "builtins": ["core.templatetags.nhs_dates"],
         },
     },
 ]

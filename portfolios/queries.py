@@ -144,7 +144,7 @@ class PillarRows:
 _ITEM, _FILE = uuid.UUID(int=1), uuid.UUID(int=2)
 
 
-def _evidence_url_makers():
+def evidence_url_makers():
     """Functions giving an item's page and a file's download address. A
     portfolio can list hundreds of items: resolving the URL pattern for each
     (reverse()) cost more than the rest of the page, so it is resolved once
@@ -157,12 +157,16 @@ def _evidence_url_makers():
     )
 
 
-def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
+def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
+                      with_files: bool = False) -> list[PillarRows]:
     """Every capability of the assessment grouped by pillar, with its rating,
     the evidence included in the assessment that is mapped to it, and whether
-    it is expected now at the practitioner's career stage, and the appraiser's
-    rating. A capability is expected now when any of its elements is. Seven
-    queries, eight with a career stage."""
+    it is expected now at the practitioner's career stage; with_appraiser:
+    the appraiser's rating too; with_files: each item's files
+    (item.attachment_list, with a download_url each). A capability is
+    expected now when any of its elements is. Three queries, one more for
+    each of with_appraiser and with_files: pages leave out what they do not
+    show."""
     # The edition's capabilities and the scale's levels come from the
     # structure each process keeps (editions in use cannot change), not
     # from joins read and built into objects again on every page.
@@ -178,33 +182,33 @@ def assessment_matrix(assessment: Assessment) -> list[PillarRows]:
     # cost a tenth of a second on a 300-item portfolio.
     # Only the columns the pages show: an item's description and impact are
     # long, and were most of what this query read.
+    prefetches = [Prefetch(
+        "capability_links",
+        queryset=EvidenceCapabilityLink.objects.only("evidence_id", "capability_id").order_by(),
+        to_attr="capability_link_list",
+    )]
+    if with_files:
+        prefetches.append(Prefetch(
+            "attachments",
+            queryset=EvidenceAttachment.objects.only("evidence_id", "original_name", "size"),
+            to_attr="attachment_list",
+        ))
     included = (
         EvidenceItem.objects.filter(assessment_links__assessment=assessment)
         .only("pk", "title", "activity_date")
-        .prefetch_related(
-            Prefetch(
-                "capability_links",
-                queryset=EvidenceCapabilityLink.objects.only("evidence_id", "capability_id").order_by(),
-                to_attr="capability_link_list",
-            ),
-            Prefetch(
-                "attachments",
-                queryset=EvidenceAttachment.objects.only("evidence_id", "original_name", "size"),
-                to_attr="attachment_list",
-            ),
-        )
+        .prefetch_related(*prefetches)
         .order_by("-activity_date", "title")
     )
     evidence = defaultdict(list)
-    detail_url, download_url = _evidence_url_makers()
+    detail_url, download_url = evidence_url_makers()
     for item in included:
         item.detail_url = detail_url(item.pk)
-        for attachment in item.attachment_list:
+        for attachment in getattr(item, "attachment_list", ()):
             attachment.download_url = download_url(item.pk, attachment.pk)
         for link in item.capability_link_list:
             evidence[link.capability_id].append(item)
     appraiser_ratings = {}
-    for rating in AppraiserRating.objects.filter(assessment=assessment):
+    for rating in AppraiserRating.objects.filter(assessment=assessment) if with_appraiser else ():
         rating.level = levels.get(rating.level_id)
         appraiser_ratings[rating.capability_id] = rating
     rank = stage_rank(assessment.practitioner)

@@ -85,70 +85,182 @@ def select_options(field) -> str:
 # The small parts every component writes: label or legend, hint, error
 # message, aria-describedby. Python rather than included templates: a
 # field was seven includes, and a pillar page draws sixteen fields, so the
-# includes cost more than the markup. Each reads what the component's
-# template has in its context (field, field_errors, base_id, legend_size,
-# label_class, form_show_labels), as the included templates did.
+# includes cost more than the markup. Each reads what the component has in
+# its context (field, field_errors, base_id, legend_size, label_class,
+# form_show_labels): the template tags for the component templates, the
+# component writers below (_write_choices...) for the components written
+# in Python.
 
 
 def _hidden_label(context) -> str:
     return " nhsuk-u-visually-hidden" if context.get("form_show_labels") is False else ""
 
 
-@register.simple_tag(takes_context=True)
-def nhs_label(context, for_id) -> str:
+def _label(context, field, for_id) -> str:
     label_class = context.get("label_class")
     return format_html(
         '<label class="nhsuk-label{}{}" for="{}">\n  {}\n</label>',
-        f" {label_class}" if label_class else "", _hidden_label(context), for_id, context["field"].label,
+        f" {label_class}" if label_class else "", _hidden_label(context), for_id, field.label,
     )
 
 
-@register.simple_tag(takes_context=True)
-def nhs_legend(context) -> str:
+def _legend(context, field) -> str:
     return format_html(
         '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--{}{}">\n  {}\n</legend>',
-        context.get("legend_size") or "m", _hidden_label(context), context["field"].label,
+        context.get("legend_size") or "m", _hidden_label(context), field.label,
     )
 
 
-@register.simple_tag(takes_context=True)
-def nhs_hint(context) -> str:
-    help_text = context["field"].help_text
-    if not help_text:
+def _hint(field, base_id) -> str:
+    if not field.help_text:
         return ""
-    return format_html('<div class="nhsuk-hint" id="{}-hint">\n  {}\n</div>', context.get("base_id"),
-                       mark_safe(help_text))
+    return format_html('<div class="nhsuk-hint" id="{}-hint">\n  {}\n</div>', base_id, mark_safe(field.help_text))
 
 
-@register.simple_tag(takes_context=True)
-def nhs_error_message(context) -> str:
-    errors = context.get("field_errors")
+def _error_message(errors, base_id) -> str:
     if not errors:
         return ""
     return format_html(
         '<span class="nhsuk-error-message" id="{}-error">\n  <span class="nhsuk-u-visually-hidden">Error: </span>{}\n</span>',
-        context.get("base_id"), format_html_join(mark_safe("<br>"), "{}", ((error,) for error in errors)),
+        base_id, format_html_join(mark_safe("<br>"), "{}", ((error,) for error in errors)),
     )
 
 
-@register.simple_tag(takes_context=True)
-def nhs_describedby(context, prefix: str = "") -> str:
+def _describedby(field, errors, base_id, prefix: str = "") -> str:
     """aria-describedby in the order the NHS components use: extra ids (the
     character count message) first, then hint, then error. Written inside
     a tag, so it starts with a space."""
-    base_id = context.get("base_id")
     ids = [prefix] if prefix else []
-    if context["field"].help_text:
+    if field.help_text:
         ids.append(f"{base_id}-hint")
-    if context.get("field_errors"):
+    if errors:
         ids.append(f"{base_id}-error")
     return format_html(' aria-describedby="{}"', " ".join(ids)) if ids else ""
 
 
-def _component(field) -> tuple[str | None, dict]:
-    """Which NHS.UK component draws the field, by its Django widget. Order
-    matters: CheckboxInput, FileInput and HiddenInput are all Input
-    subclasses, and CheckboxSelectMultiple is a RadioSelect."""
+@register.simple_tag(takes_context=True)
+def nhs_label(context, for_id) -> str:
+    return _label(context, context["field"], for_id)
+
+
+@register.simple_tag(takes_context=True)
+def nhs_legend(context) -> str:
+    return _legend(context, context["field"])
+
+
+@register.simple_tag(takes_context=True)
+def nhs_hint(context) -> str:
+    return _hint(context["field"], context.get("base_id"))
+
+
+@register.simple_tag(takes_context=True)
+def nhs_error_message(context) -> str:
+    return _error_message(context.get("field_errors"), context.get("base_id"))
+
+
+@register.simple_tag(takes_context=True)
+def nhs_describedby(context, prefix: str = "") -> str:
+    return _describedby(context["field"], context.get("field_errors"), context.get("base_id"), prefix)
+
+
+def _wrapper(context) -> str:
+    wrapper_class = context.get("wrapper_class")
+    return f" {wrapper_class}" if wrapper_class else ""
+
+
+def _write_choices(context, field, errors, choice_type: str) -> str:
+    """Radios or checkboxes in a fieldset whose legend is the field's label.
+    Input ids are Django's own, id_<name>_0 onwards, which is what the error
+    summary links to. Put nhsuk-radios--inline or --small on the widget's
+    class to get those variants; crispy's InlineRadios and InlineCheckboxes
+    also give the inline one."""
+    base_id = field.auto_id
+    widget_class = field.field.widget.attrs.get("class")
+    return format_html(
+        '\n<div class="nhsuk-form-group{}{}">\n'
+        '  <fieldset class="nhsuk-fieldset"{}>\n'
+        '    {}\n    {}\n    {}\n'
+        '    <div class="nhsuk-{}{}{}" data-module="nhsuk-{}">\n'
+        '      {}\n'
+        '    </div>\n'
+        '  </fieldset>\n'
+        '</div>\n',
+        " nhsuk-form-group--error" if errors else "", _wrapper(context),
+        _describedby(field, errors, base_id),
+        _legend(context, field), _hint(field, base_id), _error_message(errors, base_id),
+        choice_type, f" nhsuk-{choice_type}--inline" if context.get("inline_class") else "",
+        f" {widget_class}" if widget_class else "", choice_type,
+        choice_items(field, choice_type),
+    )
+
+
+def _write_textarea(context, field, errors) -> str:
+    """A textarea. When the form field has a max_length it becomes the NHS
+    character count: without JavaScript the limit shows as a hint under the
+    box; with it the hint counts down. The maxlength attribute is left off
+    so that people can paste a long answer and then trim it, as the design
+    system advises; the form field still enforces the limit. The newline
+    after the opening tag is eaten by the HTML parser, so a value that
+    starts with a newline keeps it."""
+    widget = field.subwidgets[0].data
+    attrs = widget["attrs"]
+    base_id = attrs.get("id")
+    max_length = field.field.max_length if hasattr(field.field, "max_length") else None
+    if max_length:
+        count = format_html(' nhsuk-character-count" data-module="nhsuk-character-count" data-maxlength="{}', max_length)
+        described = _describedby(field, errors, base_id, f"{base_id}-info") + widget_attrs(attrs, " rows maxlength ")
+        message = format_html(
+            '\n  <div class="nhsuk-hint nhsuk-character-count__message" id="{}-info">\n'
+            '    You can enter up to {} characters\n  </div>\n', base_id, max_length,
+        )
+    else:
+        count, message = "", ""
+        described = _describedby(field, errors, base_id) + widget_attrs(attrs, " rows ")
+    extra_class = " ".join(c for c in (
+        "nhsuk-textarea--error" if errors else "", "nhsuk-js-character-count" if max_length else "",
+        attrs.get("class") or "",
+    ) if c)
+    return format_html(
+        '\n<div class="nhsuk-form-group{}{}{}">\n  {}\n  {}\n  {}\n'
+        '  <textarea class="nhsuk-textarea{}" id="{}" name="{}" rows="{}"{}>\n{}</textarea>\n{}</div>\n',
+        " nhsuk-form-group--error" if errors else "", count, _wrapper(context),
+        _label(context, field, base_id), _hint(field, base_id), _error_message(errors, base_id),
+        f" {extra_class}" if extra_class else "", base_id, widget["name"], attrs.get("rows") or "5",
+        described, widget["value"] or "", message,
+    )
+
+
+def _write_checkbox(context, field, errors) -> str:
+    """A single checkbox (a BooleanField), for things like "I confirm...".
+    No fieldset: the label beside the box is the question."""
+    widget = field.subwidgets[0].data
+    attrs = widget["attrs"]
+    base_id = attrs.get("id")
+    widget_class = attrs.get("class")
+    return format_html(
+        '\n<div class="nhsuk-form-group{}{}">\n  {}\n  {}\n'
+        '  <div class="nhsuk-checkboxes" data-module="nhsuk-checkboxes">\n'
+        '    <div class="nhsuk-checkboxes__item">\n'
+        '      <input class="nhsuk-checkboxes__input{}" id="{}" name="{}" type="checkbox" value="{}"{}{}{}>\n'
+        '      <label class="nhsuk-label nhsuk-checkboxes__label" for="{}">\n        {}\n      </label>\n'
+        '    </div>\n  </div>\n</div>\n',
+        " nhsuk-form-group--error" if errors else "", _wrapper(context),
+        _hint(field, base_id), _error_message(errors, base_id),
+        f" {widget_class}" if widget_class else "", base_id, widget["name"],
+        "true" if widget["value"] is None else widget["value"],
+        mark_safe(" checked") if attrs.get("checked") else "",
+        _describedby(field, errors, base_id), widget_attrs(attrs),
+        base_id, field.label,
+    )
+
+
+def _component(field) -> tuple:
+    """Which NHS.UK component draws the field, by its Django widget: a
+    writer function for the components a page draws many times (radios,
+    checkboxes, text areas: a pillar page has a dozen of them), a template
+    in templates/nhsuk/widgets/ for the rest. Order matters: CheckboxInput,
+    FileInput and HiddenInput are all Input subclasses, and
+    CheckboxSelectMultiple is a RadioSelect."""
     from django import forms
 
     widget = field.field.widget
@@ -157,11 +269,11 @@ def _component(field) -> tuple[str | None, dict]:
     if getattr(widget, "nhsuk_date_input", False):
         return "nhsuk/widgets/date_input.html", {}
     if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "nhsuk/widgets/choices.html", {"choice_type": "checkboxes"}
+        return _write_choices, {"choice_type": "checkboxes"}
     if isinstance(widget, forms.RadioSelect):
-        return "nhsuk/widgets/choices.html", {"choice_type": "radios"}
+        return _write_choices, {"choice_type": "radios"}
     if isinstance(widget, forms.CheckboxInput):
-        return "nhsuk/widgets/checkbox.html", {}
+        return _write_checkbox, {}
     if isinstance(widget, forms.FileInput):
         return "nhsuk/widgets/file_upload.html", {}
     if isinstance(widget, forms.Select):
@@ -171,7 +283,7 @@ def _component(field) -> tuple[str | None, dict]:
     if getattr(widget, "input_type", None):
         return "nhsuk/widgets/input.html", {}
     if widget.template_name == "django/forms/widgets/textarea.html":
-        return "nhsuk/widgets/textarea.html", {}
+        return _write_textarea, {}
     return "nhsuk/widgets/other.html", {}
 
 
@@ -183,6 +295,8 @@ def nhs_field(context, field) -> str:
     if name is None:
         return str(field)
     errors = None if context.get("form_show_errors") is False else field.errors
+    if callable(name):
+        return name(context, field, errors, **extra)
     component = context.template.engine.get_template(name)
     with context.push(field=field, field_errors=errors, **extra):
         return component.render(context)

@@ -66,13 +66,18 @@ def summary_context(request, assessment) -> dict:
     from portfolios.queries import objectives_for, previous_objectives
     from portfolios.review_forms import CommentForm, DeclarationForm
 
-    matrix = assessment_matrix(assessment)
     levels = structure.levels(assessment.rating_scale)
     viewer = access.capacity(request.user, assessment)
-    previous, previous_plan = previous_objectives(assessment)
     show_appraiser = assessment.status in (
         AssessmentStatus.AWAITING_SIGN_OFF, AssessmentStatus.SIGNED_OFF, AssessmentStatus.LOCKED
     ) or viewer in (access.Capacity.APPRAISER, access.Capacity.ADMIN)
+    matrix = assessment_matrix(assessment, with_appraiser=show_appraiser)
+    # The page shows the previous plan to everyone but admins, and the
+    # last move's comment only while the assessment is returned.
+    previous, previous_plan = (
+        previous_objectives(assessment) if viewer != access.Capacity.ADMIN else (None, [])
+    )
+    returned = assessment.status == AssessmentStatus.RETURNED
     charts = assessment_charts(matrix, levels, with_appraiser=show_appraiser)
     return {
         "assessment": assessment,
@@ -87,7 +92,7 @@ def summary_context(request, assessment) -> dict:
         "objectives": objectives_for(assessment),
         "previous_assessment": previous,
         "previous_plan": previous_plan,
-        "last_move": assessment.transitions.select_related("actor").order_by("-created_at").first(),
+        "last_move": assessment.transitions.order_by("-created_at").first() if returned else None,
         "practitioner_sign_off_form": DeclarationForm(appraiser=False),
         "send_back_form": CommentForm(label="What would you like your appraiser to look at again?"),
     }
@@ -134,7 +139,7 @@ def gaps(request, pk):
     assessment = _assessment(request, pk)
     return render(request, "portfolios/assessment_gaps.html", {
         "assessment": assessment,
-        "matrix": assessment_matrix(assessment),
+        "matrix": assessment_matrix(assessment, with_appraiser=False),
         "guide_per_capability": GUIDE_PER_CAPABILITY,
         "guide_per_pillar": GUIDE_PER_PILLAR,
         "career_stage_set": bool(assessment.practitioner.career_stage),

@@ -35,6 +35,7 @@ from portfolios.models import (
     EvidenceImpactLink,
     EvidenceItem,
 )
+from portfolios.queries import evidence_url_makers
 
 PAGE_SIZE = 25
 
@@ -152,10 +153,14 @@ def _evidence_list_context(request) -> dict:
         filtered = any(form.cleaned_data.get(name) for name in form.fields)
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    detail_url, _ = evidence_url_makers()
+    for item in items:
+        item.detail_url = detail_url(item.pk)
     return {
         "form": form,
         "page": page,
-        "items": list(page.object_list),
+        "items": items,
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
         "ellipsis": paginator.ELLIPSIS,
         "filtered": filtered,

@@ -42,7 +42,7 @@ def _evidence_entry(item) -> str:
 
 
 def _review_context(assessment, data=None, action=None):
-    matrix = assessment_matrix(assessment)
+    matrix = assessment_matrix(assessment, with_files=True)
     entries = {}
     for group in matrix:
         for row in group.rows:

@@ -348,14 +348,17 @@ def test_summary_and_gap_query_counts_are_fixed(practitioner_client, practitione
     # The first page a process serves reads the edition's structure
     # (pillars, capabilities with their elements and bullets, rating levels,
     # transition points), which it then keeps (capability/structure.py).
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(14):
         practitioner_client.get(summary)
-    # Session, user, the assessment, its ratings, evidence (items, links,
-    # files), appraiser ratings, previous assessment, plan, last move and
-    # 360° feedback rounds.
-    with django_assert_num_queries(12):
+    # Session, user, the assessment, its ratings, evidence (items and their
+    # links to capabilities), previous assessment, plan and 360° feedback
+    # rounds. Not read for a practitioner's draft, which shows neither:
+    # appraiser ratings, files, the last move (only a returned assessment
+    # shows its comment).
+    with django_assert_num_queries(9):
         practitioner_client.get(summary)
-    with django_assert_num_queries(8):
+    # Session, user, the assessment, its ratings, evidence items and links.
+    with django_assert_num_queries(6):
         practitioner_client.get(gaps)
 
 

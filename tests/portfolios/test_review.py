@@ -425,3 +425,26 @@ def test_review_page_lists_included_evidence_with_its_files_under_each_capabilit
     entry = (f'<li><a href="{detail}">Audit &lt;sepsis&gt; &amp; outcomes</a><br><a class="nhsuk-body-s" '
              f'href="{download}">Download audit.pdf (2.0\xa0KB)</a></li>')
     assert html.count(entry) == 2  # under capability 2 and capability 9
+
+
+def test_summary_of_a_returned_assessment_shows_the_appraisers_reason(framework, practitioner, appraiser, client):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    workflow.apply(assessment=assessment, name="return", actor_user=appraiser, actor=Actor.APPRAISER,
+                   comment="Add evidence for capability 4, please.")
+    page = signed_in(client, practitioner).get(reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk}))
+    assert "Returned by your appraiser" in page.text
+    assert "Add evidence for capability 4, please." in page.text
+
+
+def test_summary_shows_appraiser_ratings_to_the_appraiser_and_not_on_a_practitioners_draft(
+    framework, practitioner, appraiser, client
+):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    appraiser_rates_everything(assessment, appraiser, value=4)
+    summary = reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk})
+    as_appraiser = signed_in(client, appraiser).get(summary).text
+    assert "Appraiser rating" in as_appraiser
+    assert as_appraiser.count("Appraiser rating </span>4 ") == assessment.ratings.count()
+    client.logout()
+    as_practitioner = signed_in(client, practitioner).get(summary).text
+    assert "Appraiser rating" not in as_practitioner
