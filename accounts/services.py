@@ -54,3 +54,12 @@ def assign_appraiser(*, organisation: Organisation, practitioner: User, appraise
         organisation=organisation, practitioner=practitioner, appraiser=appraiser
     )
     return assignment
+
+
+def clear_sign_in_lockout(*, user: User) -> int:
+    """Forget the failed sign-ins counted against the person's address, as a
+    successful password reset proves they own it. Returns how many were
+    removed. The key is the lowercased address (accounts.lockout)."""
+    from axes.utils import reset
+
+    return reset(username=user.email.strip().lower())

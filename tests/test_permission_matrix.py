@@ -53,7 +53,7 @@ ORGANISATION_ADMIN = {
 ORGANISATION_INDEX = {**{role: FORBIDDEN for role in ROLES[1:]}, "organisation_admin": OK, "admin_other_org": OK}
 
 FAMILIES = {
-    "home": EVERYONE, "profile": EVERYONE, "reports:data_export": EVERYONE, "logout": EVERYONE, "reviews": EVERYONE,
+    "home": EVERYONE, "profile": EVERYONE, "password_change": EVERYONE, "password_change_done": EVERYONE, "reports:data_export": EVERYONE, "logout": EVERYONE, "reviews": EVERYONE,
     "framework:overview": EVERYONE, "framework:pillar": EVERYONE, "framework:capability": EVERYONE,
     "impact:statements": EVERYONE, "framework:editions": EVERYONE,
     "portfolios:assessment_start": PRACTITIONERS, "portfolios:evidence_list": PRACTITIONERS,
@@ -88,7 +88,9 @@ def url_patterns(resolver=None, prefix="", namespace=""):
             yield prefix + str(entry.pattern), f"{namespace}:{entry.name}" if namespace else entry.name
 
 
-PUBLIC = {"login", "healthz", "invitations:accept", "feedback_respond"}  # covered by test_site.py, test_invitations.py, test_feedback_rater.py
+# Covered by test_site.py, test_invitations.py, test_feedback_rater.py and test_passwords.py.
+PUBLIC = {"login", "healthz", "invitations:accept", "feedback_respond", "password_reset", "password_reset_done",
+          "password_reset_confirm", "password_reset_complete"}
 ALL_URLS = sorted(set(url_patterns()))
 PRIVATE_URLS = [(route, name) for route, name in ALL_URLS if name not in PUBLIC]
 
