@@ -119,6 +119,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["OPTIONS"].get("options", "") + " -c jit=off"
     ).strip()
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default lets one writer in at a time. Without these, two
+    # saves at once answer HTTP 500 "database is locked": WAL lets pages
+    # read while another request writes, a write transaction takes its lock
+    # when it begins (IMMEDIATE) rather than failing to upgrade a read lock
+    # midway, and a writer waits up to 20 s for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -126,6 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Reset links work for 3 days (the emails and pages say so).
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 LOGIN_URL = "login"
 LOGIN_URL_PATH = "/accounts/login/"
 LOGIN_REDIRECT_URL = "home"
@@ -293,6 +307,10 @@ LOGGING = {
 # refused before Django reads it (config.middleware.RequestSizeLimitMiddleware).
 EVIDENCE_MAX_FILE_SIZE = int(os.environ.get("EVIDENCE_MAX_FILE_SIZE", str(20 * 1024 * 1024)))
 EVIDENCE_MAX_FILES = 5
+# Files kept from failed evidence forms, per person: two forms' worth (two
+# tabs), oldest dropped first beyond it; each kept for a day at most.
+PENDING_UPLOADS_MAX_FILES = 2 * EVIDENCE_MAX_FILES
+PENDING_UPLOADS_MAX_BYTES = 2 * EVIDENCE_MAX_FILES * EVIDENCE_MAX_FILE_SIZE
 MAX_REQUEST_SIZE = EVIDENCE_MAX_FILES * EVIDENCE_MAX_FILE_SIZE + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -22,8 +22,8 @@ def healthz(request):
 
 # Error pages are rendered without the request context processors that touch
 # the database or session, so that they still render when those are broken.
-def _error(request, template: str, status: int):
-    return render(request, template, status=status)
+def _error(request, template: str, status: int, context=None):
+    return render(request, template, context, status=status)
 
 
 @login_not_required
@@ -33,7 +33,10 @@ def bad_request(request, exception=None):
 
 @login_not_required
 def permission_denied(request, exception=None):
-    return _error(request, "errors/403.html", 403)
+    # An exception may name a page that explains itself better than the
+    # generic one (portfolios.access.MembershipEnded does).
+    template = getattr(exception, "error_template", "errors/403.html")
+    return _error(request, template, 403, getattr(exception, "context", None))
 
 
 @login_not_required

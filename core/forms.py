@@ -49,7 +49,8 @@ class NHSDateInput(forms.MultiWidget):
             if len(year) != 4:
                 raise ValueError
             return datetime.date(int(year), int(month), int(day)).isoformat()
-        except ValueError:
+        except (ValueError, OverflowError):
+            # OverflowError: a part too long for a C integer (a 40-digit day).
             # Hand back exactly what was typed, so the page can show it again
             # next to the error rather than losing it.
             return parts
@@ -72,7 +73,12 @@ class NHSDateField(forms.DateField):
         "invalid": "Date must be a real date",
         "year_length": "Year must include 4 numbers",
         "missing": "Date must include a %(parts)s",
+        "year_range": "Year must be between %(min)s and %(max)s",
     }
+    # Dates in this service are of professional activity and plans: a year
+    # outside these is a typing slip, and far-off years overflow arithmetic.
+    min_year = 1900
+    max_year = 2100
 
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
@@ -81,7 +87,13 @@ class NHSDateField(forms.DateField):
     def to_python(self, value):
         if isinstance(value, (list, tuple)):
             raise self._error_for_parts(value)
-        return super().to_python(value)
+        date = super().to_python(value)
+        if date is not None and not self.min_year <= date.year <= self.max_year:
+            raise ValidationError(
+                self.error_messages["year_range"], code="year_range",
+                params={"min": self.min_year, "max": self.max_year},
+            )
+        return date
 
     def _error_for_parts(self, parts):
         missing = [name for name, part in zip(DATE_PARTS, parts) if not part]

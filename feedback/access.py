@@ -8,7 +8,7 @@ from django.http import Http404
 
 from accounts.models import FeedbackRelease
 from feedback.models import FeedbackRound
-from portfolios.access import Capacity, capacity, visible_assessments
+from portfolios.access import Capacity, capacity, require_membership_for_change, visible_assessments
 
 
 def get_feedback_round(user, round_id):
@@ -26,6 +26,7 @@ def get_feedback_round_to_manage(user, round_id):
     feedback_round = get_feedback_round(user, round_id)
     if feedback_round.assessment.practitioner_id != user.pk:
         raise PermissionDenied("Only the practitioner can run their feedback round")
+    require_membership_for_change(user, feedback_round.assessment)
     return feedback_round
 
 

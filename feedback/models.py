@@ -203,8 +203,10 @@ class FeedbackResponse(models.Model):
 
 
 class FeedbackAnswer(models.Model):
-    """One answer of a response. No level means "not able to comment"."""
+    """One answer of a response. No level means "not able to comment". A
+    random key: sequential ids would put responses in the order they came."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(FeedbackResponse, on_delete=models.CASCADE, related_name="answers")
     capability = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="+")
     level = models.ForeignKey(RatingLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

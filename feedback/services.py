@@ -62,8 +62,53 @@ NOT_OPEN_YET = "not_open"
 NOT_SENT = "not_sent"
 
 
-def _lock(feedback_round: FeedbackRound) -> FeedbackRound:
-    return FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
+def _lock(feedback_round: FeedbackRound, today=None) -> FeedbackRound:
+    """The round, locked, and closed by status if its closing date has
+    passed: from then on nothing can change it (dates, raters, reopening),
+    because its report may already have been read, and any change would let
+    one rater's answers be worked out by comparing two versions of it."""
+    feedback_round = FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
+    today = today or timezone.localdate()
+    if feedback_round.status == RoundStatus.OPEN and feedback_round.closes_on < today:
+        _mark_closed(feedback_round)
+    return feedback_round
+
+
+def _mark_closed(feedback_round: FeedbackRound) -> None:
+    feedback_round.status = RoundStatus.CLOSED
+    feedback_round.closed_at = timezone.now()
+    feedback_round.save(update_fields=["status", "closed_at"])
+    FeedbackDraft.objects.filter(invitation__round=feedback_round).delete()
+
+
+@transaction.atomic
+def close_overdue_rounds(*, today=None) -> int:
+    """Close, by status, every open round whose closing date has passed (the
+    daily job; a round is also closed when anything next touches it)."""
+    today = today or timezone.localdate()
+    overdue = FeedbackRound.objects.select_for_update().filter(status=RoundStatus.OPEN, closes_on__lt=today)
+    count = 0
+    for feedback_round in overdue:
+        _mark_closed(feedback_round)
+        count += 1
+    return count
+
+
+def _same_mailbox(address: str) -> str:
+    """An address reduced to the mailbox it delivers to, so that plus tags
+    and letter case cannot make one person's address look like another's:
+    "Aisha.Khan+peer@Trust.nhs.uk" is aisha.khan@trust.nhs.uk."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _own_addresses(practitioner) -> set[str]:
+    """The addresses known to be the practitioner's: their account's, and
+    those of the invitations they accepted."""
+    from accounts.models import Invitation
+
+    addresses = {practitioner.email, *Invitation.objects.filter(used_by=practitioner).values_list("email", flat=True)}
+    return {_same_mailbox(address) for address in addresses if address}
 
 
 def _check_dates(opens_on, closes_on, today) -> None:
@@ -110,7 +155,7 @@ def update_round(
     """Change the dates and message. The questions cannot change once sent;
     the dates can (to give raters longer)."""
     today = today or timezone.localdate()
-    feedback_round = _lock(feedback_round)
+    feedback_round = _lock(feedback_round, today)
     if feedback_round.status == RoundStatus.CLOSED:
         raise FeedbackError("This round has closed, so it cannot be changed")
     _check_dates(opens_on, closes_on, today)
@@ -148,7 +193,7 @@ def self_rating_complete(feedback_round: FeedbackRound) -> bool:
 def add_rater(*, feedback_round: FeedbackRound, name: str, email: str, group: str, request=None) -> FeedbackInvitation:
     """Invite a rater. Once the round is open the email goes straight away."""
     feedback_round = _lock(feedback_round)
-    if feedback_round.status == RoundStatus.CLOSED or feedback_round.is_closed():
+    if feedback_round.status == RoundStatus.CLOSED:
         raise FeedbackError("This round has closed, so no more raters can be added")
     email = email.strip().lower()
     name = name.strip()
@@ -157,10 +202,21 @@ def add_rater(*, feedback_round: FeedbackRound, name: str, email: str, group: st
         errors["name"] = "Enter the rater's name"
     if group not in RaterGroup.values:
         errors["group"] = "Select how the rater knows you"
-    if email == feedback_round.assessment.practitioner.email.lower():
+    mailbox = _same_mailbox(email)
+    # One mailbox, one voice, in all the rounds of an assessment: a second
+    # answer from the same rater, in this round or another, would let the
+    # two reports be compared to find their answers.
+    asked = {
+        _same_mailbox(address) for address in FeedbackInvitation.objects.filter(
+            round__assessment_id=feedback_round.assessment_id
+        ).values_list("email", flat=True)
+    }
+    if mailbox in _own_addresses(feedback_round.assessment.practitioner):
         errors["email"] = "Enter someone else's email address: your own view is your self-rating"
     elif feedback_round.invitations.filter(email=email).exists():
         errors["email"] = "You have already invited someone with this email address in this round"
+    elif mailbox in asked:
+        errors["email"] = "You have already asked someone with this email address for feedback on this assessment"
     if errors:
         raise ValidationError(errors)
     if feedback_round.invitations.count() >= MAX_RATERS:
@@ -201,7 +257,7 @@ def _send_invitations(feedback_round, invitations, *, request=None, reminder=Fal
 def send_round(*, feedback_round: FeedbackRound, request=None, today=None) -> int:
     """Open the round and email every rater their link. Returns how many."""
     today = today or timezone.localdate()
-    feedback_round = _lock(feedback_round)
+    feedback_round = _lock(feedback_round, today)
     if feedback_round.status != RoundStatus.DRAFT:
         raise FeedbackError("The invitations for this round have already been sent")
     if not self_rating_complete(feedback_round):
@@ -221,7 +277,7 @@ def send_round(*, feedback_round: FeedbackRound, request=None, today=None) -> in
 @transaction.atomic
 def send_reminders(*, feedback_round: FeedbackRound, request=None, today=None) -> int:
     """Remind every rater who has not responded. Returns how many."""
-    feedback_round = _lock(feedback_round)
+    feedback_round = _lock(feedback_round, today)
     if not feedback_round.takes_responses(today):
         raise FeedbackError("Reminders can only be sent while the round is open")
     waiting = list(feedback_round.invitations.select_for_update().awaiting_response())
@@ -265,10 +321,7 @@ def close_round(*, feedback_round: FeedbackRound) -> FeedbackRound:
         raise FeedbackError("This round has not been sent, so there is nothing to close")
     if feedback_round.status == RoundStatus.CLOSED:
         return feedback_round
-    feedback_round.status = RoundStatus.CLOSED
-    feedback_round.closed_at = timezone.now()
-    feedback_round.save(update_fields=["status", "closed_at"])
-    FeedbackDraft.objects.filter(invitation__round=feedback_round).delete()
+    _mark_closed(feedback_round)
     return feedback_round
 
 

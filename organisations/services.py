@@ -8,7 +8,7 @@ what and when. Invitations keep only a SHA-256 hash of their token."""
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import services
+from core import merge
 from accounts.models import (
     AppraiserAssignment,
     Invitation,
@@ -236,13 +237,28 @@ def _memberships_for_update(organisation: Organisation, member: User) -> dict[st
     }
 
 
+def roles_state(roles: Iterable[str]) -> dict:
+    """The roles form's state, as core.merge compares it: one key a role held."""
+    return {f"role:{role}": True for role in roles}
+
+
 @transaction.atomic
 def set_member_roles(
-    *, organisation: Organisation, member: User, roles: Iterable[str], changed_by: User
+    *, organisation: Organisation, member: User, roles: Iterable[str], changed_by: User,
+    shown: Mapping[str, str] | None = None,
 ) -> list[Membership]:
     """Make the member's active roles exactly these. Roles taken away are
-    deactivated, not deleted."""
+    deactivated, not deleted. ``shown`` is the fingerprint of the roles the
+    page showed (core.merge): a role another admin gave or took away since
+    stays as they left it unless this save changed that role too."""
     roles = set(roles)
+    if shown is not None:
+        stored = roles_state(
+            Membership.objects.select_for_update().filter(organisation=organisation, user=member, is_active=True)
+            .values_list("role", flat=True)
+        )
+        merged = merge.merge(shown=shown, stored=stored, submitted=roles_state(roles))
+        roles = {key.partition(":")[2] for key in merged}
     if roles - set(Role.values):
         raise ValidationError({"roles": "Select roles from the list"})
     if not roles:

@@ -10,6 +10,11 @@ Who sees a practitioner's portfolio (assessments and evidence):
   practitioner in (for assessments: the organisation it was made in).
 Nobody else. Someone who may not see an object gets 404, never a hint that it
 exists. Someone who may see it but not make a change gets 403.
+
+Who changes a portfolio: only its practitioner, and only while they are an
+active practitioner of the organisation the assessment was made in (for
+evidence, of any organisation). After that they may still read it; a change
+is refused with MembershipEnded, whose page says why and whom to ask.
 """
 
 from enum import Enum
@@ -20,6 +25,31 @@ from django.http import Http404
 
 from accounts.models import AppraiserAssignment, Membership, Role
 from portfolios.models import Assessment, EvidenceAttachment, EvidenceItem
+
+
+class MembershipEnded(PermissionDenied):
+    """A practitioner whose membership has ended tried to change their
+    portfolio. config.views renders error_template for it, naming the
+    organisations whose admins can restore their access."""
+
+    error_template = "errors/membership_ended.html"
+
+    def __init__(self, user, organisation_ids=None):
+        super().__init__("Your membership has ended, so you cannot change your portfolio")
+        memberships = Membership.objects.filter(user=user, role=Role.PRACTITIONER)
+        if organisation_ids is not None:
+            memberships = memberships.filter(organisation_id__in=organisation_ids)
+        self.context = {"organisations": [m.organisation for m in memberships.select_related("organisation")]}
+
+
+def _active_practitioner(user_ref, organisation_ref=None):
+    """An Exists() of the person's active practitioner membership (there, when
+    organisation_ref is given), to annotate the row being changed so that the
+    check costs no query of its own."""
+    memberships = Membership.objects.active().filter(user_id=user_ref, role=Role.PRACTITIONER)
+    if organisation_ref is not None:
+        memberships = memberships.filter(organisation_id=organisation_ref)
+    return Exists(memberships)
 
 
 class Capacity(str, Enum):
@@ -146,11 +176,37 @@ def get_assessment(user, assessment_id, queryset: QuerySet[Assessment] | None = 
 
 
 def get_assessment_to_change(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
-    """For the practitioner's own changes (ratings, reflections, evidence, submit)."""
-    assessment = get_assessment(user, assessment_id, queryset)
+    """For the practitioner's own changes (ratings, reflections, evidence,
+    submit, 360° rounds), while they are still an active practitioner of the
+    organisation the assessment was made in."""
+    assessment = get_assessment(user, assessment_id, with_membership_state(queryset))
     if assessment.practitioner_id != user.pk:
         raise PermissionDenied("Only the practitioner can change their self-assessment")
+    require_membership_for_change(user, assessment)
     return assessment
+
+
+def with_membership_state(queryset: QuerySet[Assessment] | None = None) -> QuerySet[Assessment]:
+    """The assessments, each knowing whether its practitioner is still an
+    active practitioner of its organisation (for require_membership_for_change,
+    at no query of its own)."""
+    queryset = Assessment.objects.all() if queryset is None else queryset
+    return queryset.annotate(
+        _practitioner_active=_active_practitioner(OuterRef("practitioner_id"), OuterRef("organisation_id"))
+    )
+
+
+def require_membership_for_change(user, assessment: Assessment) -> None:
+    """Refuse a change to the assessment once its practitioner is no longer
+    an active practitioner of its organisation."""
+    active = getattr(assessment, "_practitioner_active", None)
+    if active is None:
+        memberships = Membership.objects.active().filter(user=user, role=Role.PRACTITIONER)
+        if assessment.organisation_id:
+            memberships = memberships.filter(organisation_id=assessment.organisation_id)
+        active = memberships.exists()
+    if not active:
+        raise MembershipEnded(user, [assessment.organisation_id] if assessment.organisation_id else None)
 
 
 def get_assessment_to_review(user, assessment_id, queryset: QuerySet[Assessment] | None = None) -> Assessment:
@@ -172,9 +228,15 @@ def get_evidence(user, evidence_id, queryset: QuerySet[EvidenceItem] | None = No
 
 
 def get_evidence_to_change(user, evidence_id, queryset: QuerySet[EvidenceItem] | None = None) -> EvidenceItem:
-    evidence = get_evidence(user, evidence_id, queryset)
+    """For the owner's changes, while they are an active practitioner somewhere."""
+    queryset = EvidenceItem.objects.all() if queryset is None else queryset
+    evidence = get_evidence(
+        user, evidence_id, queryset.annotate(_owner_active=_active_practitioner(OuterRef("owner_id")))
+    )
     if evidence.owner_id != user.pk:
         raise PermissionDenied("Only the owner can change their evidence")
+    if not evidence._owner_active:
+        raise MembershipEnded(user)
     return evidence
 
 
@@ -187,6 +249,9 @@ def get_attachment(user, evidence_id, attachment_id) -> EvidenceAttachment:
 
 
 def require_practitioner(user) -> None:
-    """Only people who hold the practitioner role keep a portfolio."""
+    """Only people who hold the practitioner role keep a portfolio. Someone
+    whose practitioner membership has ended is told so, not just refused."""
     if not Membership.objects.active().filter(user=user, role=Role.PRACTITIONER).exists():
+        if Membership.objects.filter(user=user, role=Role.PRACTITIONER).exists():
+            raise MembershipEnded(user)
         raise PermissionDenied("Only practitioners keep a portfolio")

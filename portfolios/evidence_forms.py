@@ -500,8 +500,28 @@ class EvidenceForm(NHSFormMixin, forms.Form):
             "impact_links": self.impact_links(),
         }
 
+    def show_conflict(self, keys: list[str]) -> None:
+        """Say which fields were also changed elsewhere (core.merge), on the
+        fields themselves and at the top, keeping what was typed."""
+        self.add_error(None, CONFLICT_MESSAGE)
+        fields = dict.fromkeys(
+            "capabilities" if key.startswith("capability:") else
+            "impact_statements" if key.startswith("impact:") else key
+            for key in keys
+        )
+        for name in fields:
+            if name in self.fields:
+                self.add_error(name, "This was also changed in another tab or window. Yours is shown.")
+
     def removed_attachment_ids(self) -> list[str]:
         return list(self.cleaned_data.get("remove_attachments") or [])
+
+
+CONFLICT_MESSAGE = (
+    "This evidence was changed in another tab or window after you opened this page, and some of the "
+    "same parts were changed here, so nothing has been saved. Your changes are shown below. Save again "
+    "to replace the other changes with yours, or go back to the evidence to see the saved version."
+)
 
 
 class EvidenceFilterForm(NHSFormMixin, forms.Form):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from capability.models import Capability, Framework
+from core import merge
 from impact.models import EvidenceExample, ImpactStatement
 from portfolios import files as file_checks
 from portfolios.models import (
@@ -142,22 +143,83 @@ def update_evidence(
     files: Iterable = (),
     pending: Iterable[PendingUpload] = (),
     remove_attachment_ids: Iterable = (),
+    shown: Mapping[str, str] | None = None,
 ) -> EvidenceItem:
     """Change an item: its details, its mapping, and its files (removals
-    first, so a file can be replaced by one of the same name)."""
-    _set_details(
-        evidence,
+    first, so a file can be replaced by one of the same name).
+
+    ``shown`` is the fingerprint of the state the form page showed
+    (core.merge): fields changed elsewhere since are kept where this save
+    left them alone, and merge.EditConflict is raised, saving nothing, where
+    both changed the same field. None overwrites everything."""
+    # Locked first, so that two saves of the item merge one after the other.
+    EvidenceItem.objects.select_for_update().filter(pk=evidence.pk).values_list("pk").first()
+    details = dict(
         title=title, evidence_type=evidence_type, framework_example=framework_example,
         activity_date=activity_date, description=description, impact=impact, beneficiaries=beneficiaries,
         link=link, confirmed_by_name=confirmed_by_name, confirmed_by_role=confirmed_by_role,
         confirmed_by_email=confirmed_by_email, confirmed_on=confirmed_on,
     )
+    stored = evidence_state(EvidenceItem.objects.get(pk=evidence.pk))
+    submitted = _state(details, _clean_justifications(capability_links, "capabilities"),
+                       _clean_justifications(impact_links or {}, "impact statements"))
+    merged = merge.merge(shown=shown, stored=stored, submitted=submitted)
+    details, capability_links, impact_links = _from_state(merged)
+    _set_details(evidence, **details)
     _save_details(evidence)
     set_capability_links(evidence=evidence, links=capability_links)
-    set_impact_links(evidence=evidence, links=impact_links or {})
+    set_impact_links(evidence=evidence, links=impact_links)
     remove_attachments(evidence=evidence, attachment_ids=remove_attachment_ids)
     _add_attachments(evidence, files=list(files), pending=list(pending))
     return evidence
+
+
+def evidence_state(evidence: EvidenceItem) -> dict:
+    """What the edit form shows of an item, as core.merge compares it: the
+    details, and one key per capability or impact link (its justification)."""
+    return _state(
+        {name: getattr(evidence, name) for name in DETAIL_FIELDS if name != "framework_example"}
+        | {"framework_example": evidence.framework_example_id},
+        # .all(), not values_list: the edit page has these prefetched.
+        {link.capability_id: link.justification for link in evidence.capability_links.all()},
+        {link.impact_statement_id: link.justification for link in evidence.impact_links.all()},
+    )
+
+
+def _state(details: Mapping, capability_links: Mapping[int, str], impact_links: Mapping[int, str]) -> dict:
+    state = {}
+    for name in DETAIL_FIELDS:
+        value = details.get(name)
+        if name == "framework_example":
+            value = getattr(value, "pk", value)
+            if details.get("evidence_type") != EvidenceType.FRAMEWORK_EXAMPLE:
+                value = None
+        elif name == "beneficiaries":
+            value = sorted(set(value or ()))
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        elif isinstance(value, str):
+            # Browsers send a textarea's line breaks as CRLF whatever they were.
+            value = value.replace("\r\n", "\n").strip()
+        state[name] = value
+    state |= {f"capability:{pk}": text for pk, text in capability_links.items()}
+    state |= {f"impact:{pk}": text for pk, text in impact_links.items()}
+    return state
+
+
+def _from_state(state: Mapping) -> tuple[dict, dict[int, str], dict[int, str]]:
+    details = {name: state.get(name) for name in DETAIL_FIELDS}
+    if details["framework_example"] is not None:
+        details["framework_example"] = EvidenceExample.objects.filter(pk=details["framework_example"]).first()
+    for name in ("activity_date", "confirmed_on"):
+        if details[name]:
+            details[name] = datetime.date.fromisoformat(details[name])
+    links = {"capability": {}, "impact": {}}
+    for key, value in state.items():
+        kind, _, pk = key.partition(":")
+        if kind in links and pk:
+            links[kind][int(pk)] = value
+    return details, links["capability"], links["impact"]
 
 
 def submitted_assessments_including(evidence: EvidenceItem):
@@ -426,7 +488,26 @@ def stash_pending_uploads(*, owner, files: Iterable) -> list[PendingUpload]:
     except BaseException:
         _delete_files_now(saved)
         raise
+    _cap_pending_uploads(owner)
     return stashed
+
+
+def _cap_pending_uploads(owner) -> None:
+    """Keep at most PENDING_UPLOADS_MAX_FILES files and _BYTES bytes pending
+    for one person, dropping the oldest first, so repeated failed forms
+    cannot fill the disk."""
+    newest_first = list(
+        PendingUpload.objects.filter(owner=owner).order_by("-uploaded_at", "-pk").values_list("pk", "size")
+    )
+    kept_files = kept_bytes = 0
+    doomed = []
+    for pk, size in newest_first:
+        if kept_files + 1 > settings.PENDING_UPLOADS_MAX_FILES or kept_bytes + size > settings.PENDING_UPLOADS_MAX_BYTES:
+            doomed.append(pk)
+        else:
+            kept_files, kept_bytes = kept_files + 1, kept_bytes + size
+    if doomed:
+        _delete_pending(PendingUpload.objects.filter(pk__in=doomed))
 
 
 def pending_uploads_of(owner, ids: Iterable) -> list[PendingUpload]:

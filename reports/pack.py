@@ -3,7 +3,9 @@
 PDF attachments are appended page for page, images (PNG and JPEG) each get a
 page of their own, rendered by WeasyPrint from a small HTML page that carries
 the image as a data: URI (so the URL fetcher never sees a storage path), and
-every other kind of file is listed in the report as not included. A file that
+every other kind of file is listed in the report as not included. PDFs are
+sanitised on the way in (sanitise_pdf): a pack goes to a panel, and nothing
+in it may run, open another file or reach the internet. A file that
 cannot be read (a corrupt or password-protected PDF, a broken image, a file
 missing from storage) is listed as "could not be included" and never stops
 the pack.
@@ -117,6 +119,7 @@ def _prepare_pdf(pack_file: PackFile, data: bytes) -> None:
         if not len(writer.pages):
             _fail(pack_file, "the PDF has no pages")
             return
+        sanitise_pdf(writer)
         out = io.BytesIO()
         writer.write(out)
     except Exception as error:  # pypdf raises many kinds of error on broken files
@@ -126,6 +129,34 @@ def _prepare_pdf(pack_file: PackFile, data: bytes) -> None:
     pack_file.outcome = INCLUDED
     pack_file.pdf = out.getvalue()
     pack_file.page_count = len(writer.pages)
+
+
+# Catalogue entries that run or open something: document JavaScript and
+# embedded files (in /Names), the action run on opening, document-level
+# triggers, forms (with their scripts and XFA) and a base for web links.
+ACTIVE_CATALOGUE_KEYS = ("/OpenAction", "/AA", "/Names", "/AcroForm", "/URI", "/JavaScript", "/Collection")
+# Annotations that exist to do something: links (web, launch, other files),
+# attached files, and media players.
+ACTIVE_ANNOTATIONS = ("/Link", "/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D")
+
+
+def sanitise_pdf(writer) -> None:
+    """Remove every active part of a PDF being copied into a pack: no
+    JavaScript, /Launch, /URI, /SubmitForm or other action, no embedded
+    file, no form or XFA, no opening action. What a reader sees of the pages
+    stays; other annotations (highlights, notes) stay without their actions."""
+    from pypdf.generic import NameObject
+
+    root = writer.root_object
+    for key in ACTIVE_CATALOGUE_KEYS:
+        root.pop(NameObject(key), None)
+    writer.remove_annotations(subtypes=ACTIVE_ANNOTATIONS)
+    for page in writer.pages:
+        page.pop(NameObject("/AA"), None)
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            for key in ("/A", "/AA"):
+                annotation.pop(NameObject(key), None)
 
 
 def _prepare_image(pack_file: PackFile, data: bytes, practitioner_name: str) -> None:

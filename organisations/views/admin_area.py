@@ -38,6 +38,7 @@ from accounts.models import (
     Role,
     User,
 )
+from core import merge
 from organisations import services as org_services
 from organisations.access import (
     admin_organisations,
@@ -215,6 +216,10 @@ def _member_context(
     }
     if active_roles:
         context["roles_form"] = roles_form if roles_form is not None else RolesForm(initial={"roles": active_roles})
+        # What the form showed, so that two admins' changes to different
+        # roles both stand (core.merge); a failed save keeps the original.
+        context["roles_shown"] = request.POST.get("shown") or merge.fingerprint(
+            org_services.roles_state(active_roles))
     else:
         # Deactivated: offer their roles back, the ones they held ticked.
         context["reactivate_form"] = roles_form if roles_form is not None else RolesForm(
@@ -276,7 +281,8 @@ def member_roles(request, organisation_id, user_id):
     if form.is_valid():
         try:
             org_services.set_member_roles(
-                organisation=organisation, member=person, roles=form.cleaned_data["roles"], changed_by=request.user
+                organisation=organisation, member=person, roles=form.cleaned_data["roles"], changed_by=request.user,
+                shown=merge.parse_fingerprint(request.POST.get("shown")),
             )
         except ValidationError as error:
             _add_service_errors(form, error)

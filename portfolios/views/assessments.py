@@ -187,8 +187,13 @@ def _pillar_forms(request, assessment, pillar, data=None):
 
 @require_http_methods(["GET", "POST"])
 def pillar_page(request, pk, pillar_slug):
-    # One access check: a save needs the practitioner's own assessment.
-    assessment = _assessment_to_change(request, pk) if request.method == "POST" else _assessment(request, pk)
+    # One access check: a save needs the practitioner's own assessment. The
+    # practitioner's own page to edit is refused, not shown, once their
+    # membership has ended.
+    assessment = _assessment_to_change(request, pk) if request.method == "POST" else access.get_assessment(
+        request.user, pk, access.with_membership_state(assessments_for_pages(Assessment.objects.all())))
+    if assessment.is_editable and access.capacity(request.user, assessment) == access.Capacity.PRACTITIONER:
+        access.require_membership_for_change(request.user, assessment)
     pillars = structure.pillars(assessment.framework)
     pillar = next((p for p in pillars if p.slug == pillar_slug), None)
     if pillar is None:

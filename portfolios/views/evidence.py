@@ -26,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from capability.models import Capability, Framework
+from core import merge
 from portfolios import access, evidence_services, files
 from portfolios.evidence_forms import EvidenceFilterForm, EvidenceForm
 from portfolios.models import (
@@ -215,6 +216,12 @@ def _posted_pending(request):
 def _form_page(request, evidence: EvidenceItem | None):
     framework = _current_framework()
     title = evidence.title if evidence is not None else ""
+    # The fingerprint of what the page first showed travels with every
+    # re-display, so a later save still merges against it (core.merge).
+    shown = request.POST.get("shown") or (
+        merge.fingerprint(evidence_services.evidence_state(evidence)) if evidence is not None else ""
+    )
+    status = 200
     if request.method == "POST":
         pending = _posted_pending(request)
         form = EvidenceForm(
@@ -233,7 +240,11 @@ def _form_page(request, evidence: EvidenceItem | None):
                         files=form.accepted_files,
                         pending=pending,
                         remove_attachment_ids=form.removed_attachment_ids(),
+                        shown=merge.parse_fingerprint(shown),
                     )
+            except merge.EditConflict as conflict:
+                form.show_conflict(conflict.fields)
+                shown, status = merge.fingerprint(conflict.current), 409
             except ValidationError as error:
                 _add_service_errors(form, error)
             else:
@@ -257,7 +268,8 @@ def _form_page(request, evidence: EvidenceItem | None):
     return render(
         request,
         "portfolios/evidence_form.html",
-        {"form": form, "evidence": evidence, "evidence_title": title, "pending": pending},
+        {"form": form, "evidence": evidence, "evidence_title": title, "pending": pending, "shown": shown},
+        status=status,
     )
 
 

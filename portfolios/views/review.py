@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from capability import structure
 from capability.models import Capability
+from core import merge
 from portfolios import access, notifications, review_services, workflow
 from portfolios.models import Assessment, DevelopmentObjective
 from portfolios.queries import assessment_matrix, assessments_for_pages, objectives_for
@@ -66,7 +67,13 @@ def _review_context(assessment, data=None, action=None):
                 for field in row.form.fields.values():
                     field.disabled = True
     summary_form = SummaryForm(data if action == "save" else None, initial={"summary": assessment.appraiser_summary})
+    rows = [row for group in matrix for row in group.rows]
+    shown = (data or {}).get("shown") or merge.fingerprint(review_services.review_state(
+        summary=assessment.appraiser_summary, capability_ids=[row.capability.pk for row in rows],
+        appraiser_ratings=[row.appraiser_rating for row in rows if row.appraiser_rating],
+    ))
     return {
+        "shown": shown,
         "assessment": assessment,
         "matrix": matrix,
         "levels": levels,
@@ -116,7 +123,10 @@ def review(request, pk):
                         for group in context["matrix"] for row in group.rows
                     ],
                     summary=context["summary_form"].cleaned_data["summary"],
+                    shown=merge.parse_fingerprint(request.POST.get("shown")),
                 )
+            except merge.EditConflict as conflict:
+                return _review_conflict(request, context, conflict)
             except (workflow.TransitionRefused, ValidationError) as refused:
                 messages.error(request, _message(refused))
                 return redirect("portfolios:review", pk=assessment.pk)
@@ -130,6 +140,37 @@ def review(request, pk):
     context["error_forms"] = forms
     context["has_errors"] = True
     return render(request, "portfolios/review.html", context)
+
+
+REVIEW_CONFLICT = (
+    "This review was changed in another tab or window after you opened this page, and some of the same "
+    "ratings or comments were changed here, so nothing has been saved. Your changes are shown below. "
+    "Save again to replace the other changes with yours, or reload the page to see the saved review."
+)
+
+
+OBJECTIVE_CONFLICT = (
+    "This objective was changed in another tab or window after you opened this page, and some of the same "
+    "parts were changed here, so nothing has been saved. Your changes are shown below. Save again to "
+    "replace the other changes with yours, or go back to the review to see the saved objective."
+)
+
+
+def _review_conflict(request, context, conflict):
+    """The review as typed, with each clashing field marked, answered 409;
+    saving again from it overwrites (its fingerprint is the stored state)."""
+    by_capability = {row.capability.pk: row.form for group in context["matrix"] for row in group.rows}
+    marked = []
+    for key in conflict.fields:
+        kind, _, pk = key.partition(":")
+        form = context["summary_form"] if kind == "summary" else by_capability.get(int(pk or 0))
+        if form is not None:
+            form.add_error("summary" if kind == "summary" else kind,
+                           "This was also changed in another tab or window. Yours is shown.")
+            marked.append(form)
+    context.update(shown=merge.fingerprint(conflict.current), error_forms=list(dict.fromkeys(marked)),
+                   has_errors=True, conflict_intro=REVIEW_CONFLICT)
+    return render(request, "portfolios/review.html", context, status=409)
 
 
 def _sign_off_problems(context) -> list:
@@ -218,6 +259,8 @@ def objective_form(request, pk, objective_pk=None):
             "capabilities": [str(pk) for pk in objective.capabilities.values_list("pk", flat=True)],
         }
     form = ObjectiveForm(request.POST or None, capabilities=capabilities, initial=initial)
+    shown = request.POST.get("shown") or (
+        merge.fingerprint(review_services.stored_objective_state(objective)) if objective else "")
     if request.method == "POST" and form.is_valid():
         try:
             review_services.save_objective(
@@ -225,14 +268,20 @@ def objective_form(request, pk, objective_pk=None):
                 text=form.cleaned_data["objective"], actions=form.cleaned_data["actions"],
                 support=form.cleaned_data["support"], target_date=form.cleaned_data["target_date"],
                 capability_ids=[int(pk) for pk in form.cleaned_data["capabilities"]],
+                shown=merge.parse_fingerprint(shown),
             )
+        except merge.EditConflict as conflict:
+            form.add_error(None, OBJECTIVE_CONFLICT)
+            return render(request, "portfolios/objective_form.html", {
+                "assessment": assessment, "form": form, "objective": objective,
+                "shown": merge.fingerprint(conflict.current)}, status=409)
         except (workflow.TransitionRefused, ValidationError) as refused:
             messages.error(request, _message(refused))
             return redirect("portfolios:review", pk=assessment.pk)
         messages.success(request, "Objective saved")
         return redirect(_review_url(assessment) + "#plan")
     return render(request, "portfolios/objective_form.html",
-                  {"assessment": assessment, "form": form, "objective": objective})
+                  {"assessment": assessment, "form": form, "objective": objective, "shown": shown})
 
 
 def _review_url(assessment) -> str:
@@ -261,8 +310,11 @@ def objective_status(request, pk, objective_pk):
     """The practitioner or their appraiser says how an objective of a signed
     plan went."""
     assessment = access.get_assessment(request.user, pk, _pages())
-    if access.capacity(request.user, assessment) not in (access.Capacity.PRACTITIONER, access.Capacity.APPRAISER):
+    who = access.capacity(request.user, assessment)
+    if who not in (access.Capacity.PRACTITIONER, access.Capacity.APPRAISER):
         raise PermissionDenied("Only the practitioner or their appraiser can do this")
+    if who == access.Capacity.PRACTITIONER:
+        access.require_membership_for_change(request.user, assessment)
     objective = get_object_or_404(DevelopmentObjective, pk=objective_pk, assessment=assessment)
     form = ObjectiveStatusForm(request.POST or None, initial={"status": objective.status, "note": objective.status_note})
     if request.method == "POST" and form.is_valid():

@@ -361,6 +361,12 @@ def test_date_widget_joins_real_dates_and_keeps_anything_else_as_typed():
         (["5", "3", "24"], "Year must include 4 numbers"),
         (["5", "March", "2024"], "Date must be a real date"),
         (["29", "2", "2023"], "Date must be a real date"),
+        # Parts too long for a C integer once raised OverflowError: HTTP 500.
+        (["9" * 40, "3", "2024"], "Date must be a real date"),
+        (["5", "9" * 40, "2024"], "Date must be a real date"),
+        (["5", "3", "9" * 40], "Year must include 4 numbers"),
+        (["5", "3", "0999"], "Year must be between 1900 and 2100"),
+        (["5", "3", "9999"], "Year must be between 1900 and 2100"),
     ],
 )
 def test_date_field_explains_what_is_wrong_with_the_date(parts, message):

@@ -455,6 +455,6 @@ def test_the_daily_reminder_command_reports_what_it_sent(framework, practitioner
     invite(feedback_round, G.PEER, 2)
     services.send_round(feedback_round=feedback_round)
     call_command("send_feedback_reminders")
-    assert capsys.readouterr().out.strip() == "Sent 2 reminders"
+    assert capsys.readouterr().out.splitlines() == ["Closed 0 rounds past their closing date", "Sent 2 reminders"]
     call_command("send_feedback_reminders")
-    assert capsys.readouterr().out.strip() == "Sent 0 reminders"
+    assert capsys.readouterr().out.splitlines()[-1] == "Sent 0 reminders"

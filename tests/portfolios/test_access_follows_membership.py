@@ -103,3 +103,80 @@ def test_only_appraisers_who_may_review_are_told_of_a_submission(
         workflow.apply(assessment=assessment, name="submit", actor_user=practitioner, actor=Actor.PRACTITIONER)
         notifications.after_move(assessment=assessment, name="submit")
     assert [message.to for message in mailoutbox] == [[appraiser.email]]
+
+
+# A practitioner whose membership has ended reads their portfolio but changes nothing.
+
+
+def pillar(assessment):
+    return reverse("portfolios:assessment_pillar", kwargs={"pk": assessment.pk, "pillar_slug": "expert-practice"})
+
+
+@pytest.fixture
+def left(framework, organisation, practitioner, org_admin):
+    """The practitioner with an assessment and evidence, then deactivated at
+    their only organisation."""
+    assessment = AssessmentFactory(practitioner=practitioner)
+    item = EvidenceFactory(owner=practitioner, title="Made before leaving")
+    org_services.deactivate_member(organisation=organisation, member=practitioner, deactivated_by=org_admin)
+    return {"assessment": assessment, "item": item}
+
+
+def assert_membership_ended_page(response, organisation):
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You can no longer change this portfolio" in page
+    assert organisation.name in page
+    assert "contact the organisation admin" in page
+
+
+def test_a_practitioner_who_has_left_cannot_save_their_draft(client, left, practitioner, organisation):
+    from portfolios.models import CapabilityRating
+
+    signed_in(client, practitioner)
+    assessment = left["assessment"]
+    before = list(CapabilityRating.objects.filter(assessment=assessment).values_list("reflection", flat=True))
+    assert_membership_ended_page(client.get(pillar(assessment)), organisation)
+    response = client.post(pillar(assessment), {"version": assessment.version})
+    assert_membership_ended_page(response, organisation)
+    response = client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}),
+                           {"version": assessment.version})
+    assert_membership_ended_page(response, organisation)
+    assessment.refresh_from_db()
+    assert assessment.status == "draft"
+    assert list(CapabilityRating.objects.filter(assessment=assessment).values_list("reflection", flat=True)) == before
+
+
+def test_a_practitioner_who_has_left_cannot_change_or_add_evidence(client, left, practitioner, organisation):
+    signed_in(client, practitioner)
+    item = left["item"]
+    edit = reverse("portfolios:evidence_edit", kwargs={"pk": item.pk})
+    assert_membership_ended_page(client.post(edit, {"title": "Changed"}), organisation)
+    assert_membership_ended_page(
+        client.post(reverse("portfolios:evidence_delete", kwargs={"pk": item.pk})), organisation
+    )
+    assert_membership_ended_page(client.get(reverse("portfolios:evidence_create")), organisation)
+    item.refresh_from_db()
+    assert item.title == "Made before leaving"
+
+
+def test_a_practitioner_who_has_left_cannot_start_a_feedback_round(client, left, practitioner, organisation):
+    signed_in(client, practitioner)
+    response = client.get(reverse("feedback:round_start", kwargs={"pk": left["assessment"].pk}))
+    assert_membership_ended_page(response, organisation)
+
+
+def test_a_practitioner_who_has_left_still_reads_their_assessment(client, left, practitioner):
+    signed_in(client, practitioner)
+    response = client.get(summary(left["assessment"]))
+    assert response.status_code == 200
+    assert left["assessment"].title in response.content.decode()
+
+
+def test_a_practitioner_who_moved_changes_their_evidence_but_not_the_old_organisations_assessment(
+    client, moved, practitioner
+):
+    signed_in(client, practitioner)
+    assert client.get(reverse("portfolios:evidence_edit", kwargs={"pk": moved["old_item"].pk})).status_code == 200
+    assert client.get(pillar(moved["new"])).status_code == 200
+    assert client.get(pillar(moved["old"])).status_code == 403

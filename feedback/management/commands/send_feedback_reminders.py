@@ -1,6 +1,8 @@
-"""Email a reminder to every 360° feedback rater who has not responded, for
-the rounds whose reminder day is today (the practitioner chooses how many
-days before closing). Run it once a day, for example from cron:
+"""The daily 360° feedback job. It closes, by status, the rounds whose
+closing date has passed, then emails a reminder to every rater who has not
+responded, for the rounds whose reminder day is today (the practitioner
+chooses how many days before closing). Run it once a day, for example from
+cron:
 
     python manage.py send_feedback_reminders
 
@@ -11,10 +13,12 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Send today's automatic reminders to 360° feedback raters who have not responded."
+    help = "Close overdue 360° feedback rounds and send today's reminders to raters who have not responded."
 
     def handle(self, *args, **options):
-        from feedback.services import send_due_reminders
+        from feedback.services import close_overdue_rounds, send_due_reminders
 
+        closed = close_overdue_rounds()
         count = send_due_reminders()
+        self.stdout.write(f"Closed {closed} round{'' if closed == 1 else 's'} past their closing date")
         self.stdout.write(f"Sent {count} reminder{'' if count == 1 else 's'}")
