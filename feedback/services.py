@@ -491,7 +491,7 @@ def add_report_as_evidence(*, feedback_round: FeedbackRound, report) -> Evidence
 def _free_title(owner, title: str) -> str:
     """Evidence titles are unique per owner: a second round closing in the
     same month gets "(2)"."""
-    taken = {t.lower() for t in EvidenceItem.objects.filter(owner=owner, title__istartswith=title).values_list("title", flat=True)}
+    taken = {t.lower() for t in EvidenceItem.objects.for_owner(owner).filter(title__istartswith=title).values_list("title", flat=True)}
     candidate, number = title, 1
     while candidate.lower() in taken:
         number += 1

@@ -115,11 +115,11 @@ def visible_evidence(user) -> QuerySet[EvidenceItem]:
 
 
 def own_evidence(user) -> QuerySet[EvidenceItem]:
-    """The user's own portfolio of evidence: the part of visible_evidence
-    that needs no rule beyond being its owner."""
+    """The user's own live portfolio of evidence (latest versions): the part
+    of visible_evidence that needs no rule beyond being its owner."""
     if not user.is_authenticated or not user.is_active:
         return EvidenceItem.objects.none()
-    return EvidenceItem.objects.filter(owner=user)
+    return EvidenceItem.objects.for_owner(user)
 
 
 def reviewers(assessment: Assessment):

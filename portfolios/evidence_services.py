@@ -29,7 +29,9 @@ from impact.models import EvidenceExample, ImpactStatement
 from portfolios import files as file_checks
 from portfolios.models import (
     JUSTIFICATION_MAX_LENGTH,
+    PRACTITIONER_EDITABLE,
     Assessment,
+    AssessmentEvidence,
     AssessmentStatus,
     Beneficiary,
     EvidenceAttachment,
@@ -39,7 +41,7 @@ from portfolios.models import (
     EvidenceType,
     PendingUpload,
 )
-from portfolios.services import include_evidence_in_drafts
+from portfolios.services import include_evidence_in_drafts, latest_version
 
 PENDING_UPLOAD_LIFETIME = datetime.timedelta(hours=24)
 
@@ -152,6 +154,9 @@ def update_evidence(
     (core.merge): fields changed elsewhere since are kept where this save
     left them alone, and merge.EditConflict is raised, saving nothing, where
     both changed the same field. None overwrites everything."""
+    # A page opened on an earlier version saves onto the latest, merging as
+    # any stale page does.
+    evidence = latest_version(evidence)
     # Locked first, so that two saves of the item merge one after the other.
     EvidenceItem.objects.select_for_update().filter(pk=evidence.pk).values_list("pk").first()
     details = dict(
@@ -165,6 +170,11 @@ def update_evidence(
                        _clean_justifications(impact_links or {}, "impact statements"))
     merged = merge.merge(shown=shown, stored=stored, submitted=submitted)
     details, capability_links, impact_links = _from_state(merged)
+    remove_attachment_ids = [str(pk) for pk in remove_attachment_ids]
+    if stored != _state(details, capability_links, impact_links) or remove_attachment_ids or files or pending:
+        if evidence.assessment_links.exclude(assessment__status__in=PRACTITIONER_EDITABLE).exists():
+            evidence, renamed = _new_version(evidence)
+            remove_attachment_ids = [renamed.get(pk, pk) for pk in remove_attachment_ids]
     _set_details(evidence, **details)
     _save_details(evidence)
     set_capability_links(evidence=evidence, links=capability_links)
@@ -172,6 +182,49 @@ def update_evidence(
     remove_attachments(evidence=evidence, attachment_ids=remove_attachment_ids)
     _add_attachments(evidence, files=list(files), pending=list(pending))
     return evidence
+
+
+def _new_version(old: EvidenceItem) -> tuple[EvidenceItem, dict[str, str]]:
+    """Leave ``old`` as the record of the assessments submitted with it, and
+    make the next version, a copy with its links and files (sharing the
+    stored files), for the live portfolio. Drafts and returned assessments
+    move to the new version. Returns it and the new id of each old file."""
+    locked = EvidenceItem.objects.select_for_update().get(pk=old.pk)
+    EvidenceItem.objects.filter(pk=old.pk).update(is_current=False, feedback_round=None)
+    new = EvidenceItem(
+        owner_id=locked.owner_id, previous_version=locked, version_number=locked.version_number + 1,
+        feedback_round_id=locked.feedback_round_id, created_at=locked.created_at,
+        **{name: getattr(locked, name) for name in DETAIL_FIELDS if name != "framework_example"},
+        framework_example_id=locked.framework_example_id,
+    )
+    new.save()
+    bulk_create_with_history(
+        [EvidenceCapabilityLink(evidence=new, capability_id=link.capability_id, justification=link.justification,
+                                owner_id=new.owner_id) for link in locked.capability_links.all()],
+        EvidenceCapabilityLink, default_user=new.owner,
+    )
+    bulk_create_with_history(
+        [EvidenceImpactLink(evidence=new, impact_statement_id=link.impact_statement_id,
+                            justification=link.justification) for link in locked.impact_links.all()],
+        EvidenceImpactLink, default_user=new.owner,
+    )
+    renamed = {}
+    copies = []
+    for attachment in locked.attachments.all():
+        copy = EvidenceAttachment(evidence=new, file=attachment.file.name, original_name=attachment.original_name,
+                                  content_type=attachment.content_type, size=attachment.size)
+        renamed[str(attachment.pk)] = str(copy.pk)
+        copies.append(copy)
+    EvidenceAttachment.objects.bulk_create(copies)
+    moving = list(locked.assessment_links.filter(assessment__status__in=PRACTITIONER_EDITABLE))
+    for link in moving:
+        link._history_user = new.owner
+        link.delete()
+    bulk_create_with_history(
+        [AssessmentEvidence(assessment_id=link.assessment_id, evidence=new) for link in moving],
+        AssessmentEvidence, default_user=new.owner,
+    )
+    return new, renamed
 
 
 def evidence_state(evidence: EvidenceItem) -> dict:
@@ -249,7 +302,7 @@ def delete_evidence(*, evidence: EvidenceItem) -> None:
         raise EvidenceLocked(locked)
     names = list(evidence.attachments.values_list("file", flat=True))
     evidence.delete()
-    _delete_files_after_commit(names)
+    _delete_files_after_commit(_unreferenced(names))
 
 
 def _set_details(evidence: EvidenceItem, **details) -> None:
@@ -396,8 +449,16 @@ def remove_attachments(*, evidence: EvidenceItem, attachment_ids: Iterable) -> i
     doomed = evidence.attachments.filter(pk__in=ids)
     names = list(doomed.values_list("file", flat=True))
     doomed.delete()
-    _delete_files_after_commit(names)
+    _delete_files_after_commit(_unreferenced(names))
     return len(names)
+
+
+def _unreferenced(names: Iterable[str]) -> list[str]:
+    """The stored files no attachment refers to any more: versions of an item
+    share their files, and a file an earlier version has is never deleted."""
+    names = list(names)
+    kept = set(EvidenceAttachment.objects.filter(file__in=names).values_list("file", flat=True))
+    return [name for name in names if name not in kept]
 
 
 def _add_attachments(evidence: EvidenceItem, *, files: list, pending: list[PendingUpload]) -> list[EvidenceAttachment]:

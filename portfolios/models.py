@@ -164,8 +164,14 @@ class Beneficiary(models.TextChoices):
 
 
 class EvidenceItemQuerySet(models.QuerySet):
+    def current(self):
+        """The live portfolio: the latest version of each item."""
+        return self.filter(is_current=True)
+
     def for_owner(self, user):
-        return self.filter(owner=user)
+        """The owner's live portfolio (earlier versions are reached through
+        the assessments that include them)."""
+        return self.filter(owner=user, is_current=True)
 
 
 class EvidenceItem(models.Model):
@@ -191,6 +197,15 @@ class EvidenceItem(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Versions (docs/adr/0007): once an assessment that includes the item is
+    # submitted, this row is that assessment's record. Changing the item then
+    # leaves it as it is (is_current off) and makes a new row, the next
+    # version, for the live portfolio and drafts.
+    is_current = models.BooleanField(default=True)
+    version_number = models.PositiveIntegerField(default=1)
+    previous_version = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version", editable=False
+    )
     capabilities = models.ManyToManyField(Capability, through="EvidenceCapabilityLink", related_name="+")
     impact_statements = models.ManyToManyField(ImpactStatement, through="EvidenceImpactLink", related_name="+")
 
@@ -199,7 +214,9 @@ class EvidenceItem(models.Model):
     class Meta:
         ordering = ["-activity_date", "title"]
         constraints = [
-            models.UniqueConstraint("owner", Lower("title"), name="evidence_title_unique_per_owner"),
+            models.UniqueConstraint(
+                "owner", Lower("title"), condition=models.Q(is_current=True), name="evidence_title_unique_per_owner"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(evidence_type="framework_example") | models.Q(framework_example__isnull=False),
                 name="evidence_framework_example_chosen",

@@ -195,7 +195,7 @@ def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
         ))
     included = (
         EvidenceItem.objects.filter(assessment_links__assessment=assessment)
-        .only("pk", "title", "activity_date")
+        .only("pk", "title", "activity_date", "is_current")
         .prefetch_related(*prefetches)
         .order_by("-activity_date", "title")
     )

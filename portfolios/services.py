@@ -194,6 +194,9 @@ def submit_assessment(*, assessment: Assessment, expected_version: int) -> Asses
     if assessment.version != expected_version:
         raise StaleVersion(assessment.version)
     name = "resubmit" if assessment.status == AssessmentStatus.RETURNED else "submit"
+    if name == "resubmit":
+        # Evidence changed since the first submission goes in as it is now.
+        move_to_latest_versions(assessment=assessment)
     return workflow.apply(
         assessment=assessment, name=name, actor_user=assessment.practitioner, actor=workflow.Actor.PRACTITIONER
     )
@@ -213,3 +216,39 @@ def include_evidence_in_drafts(*, evidence: EvidenceItem) -> None:
         [AssessmentEvidence(assessment_id=pk, evidence=evidence) for pk in drafts if pk not in existing],
         AssessmentEvidence, default_user=evidence.owner,
     )
+
+
+def latest_version(evidence: EvidenceItem) -> EvidenceItem:
+    """The live version of an item, from any of its versions; ValidationError
+    if it has since been deleted from the live portfolio."""
+    if evidence.is_current:
+        return evidence
+    latest = evidence
+    while True:
+        newer = EvidenceItem.objects.filter(previous_version=latest).first()
+        if newer is None:
+            break
+        latest = newer
+    if not latest.is_current:
+        raise ValidationError("This evidence was deleted after you opened this page, so it could not be saved")
+    return latest
+
+
+@transaction.atomic
+def move_to_latest_versions(*, assessment: Assessment) -> int:
+    """Before a returned assessment is submitted again: include the latest
+    version of each item it had (the page says so). Returns how many moved."""
+    moved = 0
+    for link in list(assessment.evidence_links.select_related("evidence").filter(evidence__is_current=False)):
+        try:
+            latest = latest_version(link.evidence)
+        except ValidationError:
+            continue  # deleted from the live portfolio since: the old version stays
+        if assessment.evidence_links.filter(evidence=latest).exists():
+            continue
+        link._history_user = assessment.practitioner
+        link.delete()
+        bulk_create_with_history([AssessmentEvidence(assessment=assessment, evidence=latest)], AssessmentEvidence,
+                                 default_user=assessment.practitioner)
+        moved += 1
+    return moved

@@ -267,7 +267,7 @@ def evidence_rows(practitioners: QuerySet) -> tuple[list[str], list[list]]:
     pillars = list(Pillar.objects.filter(framework__is_current=True).order_by("order"))
     totals = {
         row["owner_id"]: row
-        for row in EvidenceItem.objects.filter(owner_id__in=ids)
+        for row in EvidenceItem.objects.current().filter(owner_id__in=ids)
         .order_by()
         .values("owner_id")
         .annotate(
@@ -278,7 +278,7 @@ def evidence_rows(practitioners: QuerySet) -> tuple[list[str], list[list]]:
     per_pillar = {
         (row["evidence__owner_id"], row["capability__pillar_id"]): row["n"]
         for row in EvidenceCapabilityLink.objects.filter(
-            evidence__owner_id__in=ids, capability__framework__is_current=True
+            evidence__owner_id__in=ids, evidence__is_current=True, capability__framework__is_current=True
         )
         .order_by()
         .values("evidence__owner_id", "capability__pillar_id")

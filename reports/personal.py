@@ -165,8 +165,10 @@ def _assignments(user) -> tuple[list[dict], list[dict]]:
 def _evidence(user) -> tuple[list[dict], dict, list[_File]]:
     """The evidence items, oldest first and numbered; a map from item id to
     reference; and the files to put in the ZIP."""
+    # Every version: an assessment submitted with an earlier version of an
+    # item refers to that version.
     items = (
-        EvidenceItem.objects.for_owner(user)
+        EvidenceItem.objects.filter(owner=user)
         .select_related("framework_example")
         .prefetch_related(
             Prefetch(
@@ -194,6 +196,8 @@ def _evidence(user) -> tuple[list[dict], dict, list[_File]]:
             "reference": reference,
             "id": item.pk,
             "title": item.title,
+            "version": item.version_number,
+            "is_latest_version": item.is_current,
             "evidence_type": _choice(item.evidence_type, item._meta.get_field("evidence_type").choices),
             "framework_example": item.framework_example.text if item.framework_example_id else None,
             "activity_date": item.activity_date,

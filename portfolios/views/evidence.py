@@ -37,6 +37,7 @@ from portfolios.models import (
     EvidenceItem,
 )
 from portfolios.queries import evidence_url_makers
+from portfolios.services import latest_version
 
 PAGE_SIZE = 25
 
@@ -175,6 +176,10 @@ def _evidence_list_context(request) -> dict:
 def evidence_detail(request, pk):
     evidence = access.get_evidence(request.user, pk, evidence_queryset(request.user, detail=True))
     assessments = [link.assessment for link in evidence.assessment_links.all()]
+    newer = None
+    if not evidence.is_current:
+        # Shown to whoever may see this version, the newer only if they may too.
+        newer = EvidenceItem.objects.filter(previous_version=evidence).only("pk").first()
     attachments = list(evidence.attachments.all())
     for attachment in attachments:
         attachment.kind_label = files.describe_content_type(attachment.content_type)
@@ -187,7 +192,8 @@ def evidence_detail(request, pk):
             "impact_links": evidence.impact_links.all(),
             "attachments": attachments,
             "assessments": assessments,
-            "can_delete": all(a.is_editable for a in assessments),
+            "can_delete": evidence.is_current and all(a.is_editable for a in assessments),
+            "newer": newer,
         },
     )
 
@@ -248,7 +254,9 @@ def _form_page(request, evidence: EvidenceItem | None):
             except ValidationError as error:
                 _add_service_errors(form, error)
             else:
-                messages.success(request, "Evidence added" if evidence is None else "Evidence saved")
+                messages.success(request, "Evidence added" if evidence is None else (
+                    "Evidence saved as a new version. Assessments you have submitted keep the version "
+                    "they were submitted with." if saved.pk != evidence.pk else "Evidence saved"))
                 return redirect("portfolios:evidence_detail", pk=saved.pk)
         # Nothing typed is lost: files that passed their checks are kept
         # and offered again, ticked, alongside the ones kept before.
@@ -282,7 +290,17 @@ def evidence_create(request):
 @require_http_methods(["GET", "POST"])
 def evidence_edit(request, pk):
     evidence = access.get_evidence_to_change(request.user, pk, evidence_queryset(request.user, detail=True))
+    if not evidence.is_current and request.method == "GET":
+        # An earlier version is an assessment's record: change the latest.
+        return redirect("portfolios:evidence_edit", pk=latest_or_404(evidence).pk)
     return _form_page(request, evidence)
+
+
+def latest_or_404(evidence):
+    try:
+        return latest_version(evidence)
+    except ValidationError:
+        raise Http404("This evidence has been deleted from the portfolio")
 
 
 @require_http_methods(["GET", "POST"])

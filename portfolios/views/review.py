@@ -30,7 +30,7 @@ def _pages():
     return assessments_for_pages(Assessment.objects.all())
 
 
-def _evidence_entry(item) -> str:
+def _evidence_entry(item, changed_label: str) -> str:
     """An evidence item as the review page lists it under each capability it
     is mapped to: written once an item rather than by the template at each
     of its places (a 300-item portfolio has some 750), which was a third of
@@ -39,17 +39,20 @@ def _evidence_entry(item) -> str:
         "", '<br><a class="nhsuk-body-s" href="{}">Download {} ({})</a>',
         ((file.download_url, file.original_name, filesizeformat(file.size)) for file in item.attachment_list),
     )
-    return format_html('<li><a href="{}">{}</a>{}</li>', item.detail_url, item.title, files)
+    changed = "" if item.is_current else format_html(
+        ' <strong class="nhsuk-tag nhsuk-tag--orange">{}</strong>', changed_label)
+    return format_html('<li><a href="{}">{}</a>{}{}</li>', item.detail_url, item.title, changed, files)
 
 
 def _review_context(assessment, data=None, action=None):
     matrix = assessment_matrix(assessment, with_files=True)
+    changed_label = f"Changed since {'signed' if assessment.is_closed else 'submitted'}"
     entries = {}
     for group in matrix:
         for row in group.rows:
             for item in row.evidence:
                 if item.pk not in entries:
-                    entries[item.pk] = item.review_entry = _evidence_entry(item)
+                    entries[item.pk] = item.review_entry = _evidence_entry(item, changed_label)
     levels = structure.levels(assessment.rating_scale)
     editable = assessment.is_under_review
     for group in matrix:
