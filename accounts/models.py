@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.audit import ChainedHistory
+
 
 class Profession(models.TextChoices):
     NURSE = "nurse", "Nurse"
@@ -162,7 +164,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=30, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChainedHistory])
 
     objects = MembershipQuerySet.as_manager()
 
@@ -192,7 +194,7 @@ class AppraiserAssignment(models.Model):
     practitioner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="appraiser_assignments")
     appraiser = models.ForeignKey(User, on_delete=models.PROTECT, related_name="practitioner_assignments")
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChainedHistory])
 
     objects = AppraiserAssignmentQuerySet.as_manager()
 

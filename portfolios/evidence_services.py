@@ -190,13 +190,17 @@ def _new_version(old: EvidenceItem) -> tuple[EvidenceItem, dict[str, str]]:
     stored files), for the live portfolio. Drafts and returned assessments
     move to the new version. Returns it and the new id of each old file."""
     locked = EvidenceItem.objects.select_for_update().get(pk=old.pk)
-    EvidenceItem.objects.filter(pk=old.pk).update(is_current=False, feedback_round=None)
+    feedback_round_id = locked.feedback_round_id
+    locked.is_current, locked.feedback_round = False, None
+    locked._history_user = locked.owner
+    locked.save(update_fields=["is_current", "feedback_round"])
     new = EvidenceItem(
         owner_id=locked.owner_id, previous_version=locked, version_number=locked.version_number + 1,
-        feedback_round_id=locked.feedback_round_id, created_at=locked.created_at,
+        feedback_round_id=feedback_round_id, created_at=locked.created_at,
         **{name: getattr(locked, name) for name in DETAIL_FIELDS if name != "framework_example"},
         framework_example_id=locked.framework_example_id,
     )
+    new._history_user = new.owner
     new.save()
     bulk_create_with_history(
         [EvidenceCapabilityLink(evidence=new, capability_id=link.capability_id, justification=link.justification,
@@ -215,7 +219,7 @@ def _new_version(old: EvidenceItem) -> tuple[EvidenceItem, dict[str, str]]:
                                   content_type=attachment.content_type, size=attachment.size)
         renamed[str(attachment.pk)] = str(copy.pk)
         copies.append(copy)
-    EvidenceAttachment.objects.bulk_create(copies)
+    bulk_create_with_history(copies, EvidenceAttachment, default_user=new.owner)
     moving = list(locked.assessment_links.filter(assessment__status__in=PRACTITIONER_EDITABLE))
     for link in moving:
         link._history_user = new.owner
@@ -340,6 +344,7 @@ def _save_details(evidence: EvidenceItem) -> None:
         .exists()
     ):
         raise ValidationError({"title": title_taken_message(evidence.title)})
+    evidence._history_user = evidence.owner
     try:
         with transaction.atomic():
             evidence.save()
@@ -446,9 +451,11 @@ def remove_attachments(*, evidence: EvidenceItem, attachment_ids: Iterable) -> i
     ids = list(attachment_ids)
     if not ids:
         return 0
-    doomed = evidence.attachments.filter(pk__in=ids)
-    names = list(doomed.values_list("file", flat=True))
-    doomed.delete()
+    doomed = list(evidence.attachments.filter(pk__in=ids))
+    names = [attachment.file.name for attachment in doomed]
+    for attachment in doomed:  # one by one, so that each removal is on record
+        attachment._history_user = evidence.owner
+        attachment.delete()
     _delete_files_after_commit(_unreferenced(names))
     return len(names)
 
@@ -517,7 +524,7 @@ def _add_attachments(evidence: EvidenceItem, *, files: list, pending: list[Pendi
                     size=upload.size,
                 )
             )
-        EvidenceAttachment.objects.bulk_create(attachments)
+        bulk_create_with_history(attachments, EvidenceAttachment, default_user=evidence.owner)
         if pending:
             PendingUpload.objects.filter(pk__in=[p.pk for p in pending], owner=evidence.owner).delete()
     except BaseException:

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from core.audit import ChainedHistory
+
 from accounts.models import Organisation
 from capability.models import Capability, Framework, RatingLevel, RatingScale
 from impact.models import EvidenceExample, ImpactStatement
@@ -82,7 +84,7 @@ class Assessment(models.Model):
     appraiser_signed_at = models.DateTimeField(null=True, blank=True)
     practitioner_signed_at = models.DateTimeField(null=True, blank=True)
     evidence = models.ManyToManyField("EvidenceItem", through="AssessmentEvidence", related_name="assessments")
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(bases=[ChainedHistory], excluded_fields=["version", "updated_at"])
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -130,7 +132,7 @@ class CapabilityRating(models.Model):
     reflection = models.TextField(blank=True, max_length=REFLECTION_MAX_LENGTH)
     development_priority = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(bases=[ChainedHistory], excluded_fields=["updated_at"])
 
     objects = CapabilityRatingQuerySet.as_manager()
 
@@ -208,6 +210,7 @@ class EvidenceItem(models.Model):
     )
     capabilities = models.ManyToManyField(Capability, through="EvidenceCapabilityLink", related_name="+")
     impact_statements = models.ManyToManyField(ImpactStatement, through="EvidenceImpactLink", related_name="+")
+    history = HistoricalRecords(bases=[ChainedHistory], excluded_fields=["updated_at"])
 
     objects = EvidenceItemQuerySet.as_manager()
 
@@ -253,7 +256,7 @@ class EvidenceCapabilityLink(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False, editable=False
     )
-    history = HistoricalRecords(excluded_fields=["owner"])
+    history = HistoricalRecords(bases=[ChainedHistory], excluded_fields=["owner"])
 
     class Meta:
         ordering = ["capability__number"]
@@ -270,7 +273,7 @@ class EvidenceImpactLink(models.Model):
     evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="impact_links")
     impact_statement = models.ForeignKey(ImpactStatement, on_delete=models.PROTECT, related_name="evidence_links")
     justification = models.CharField("what this shows", max_length=JUSTIFICATION_MAX_LENGTH, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChainedHistory])
 
     class Meta:
         ordering = ["impact_statement__pillar__order", "impact_statement__order"]
@@ -303,6 +306,7 @@ class EvidenceAttachment(AttachmentFields):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="attachments")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(bases=[ChainedHistory])
 
     class Meta:
         ordering = ["uploaded_at", "original_name"]
@@ -333,7 +337,7 @@ class AssessmentEvidence(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence_links")
     evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="assessment_links")
     added_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChainedHistory])
 
     class Meta:
         constraints = [
@@ -344,9 +348,10 @@ class AssessmentEvidence(models.Model):
         return f"{self.evidence.title} in {self.assessment.title}"
 
 
-class AssessmentTransition(models.Model):
+class AssessmentTransition(ChainedHistory):
     """One move of an assessment through the workflow: who, when, from what to
-    what, and why. Written by portfolios.workflow only; never changed."""
+    what, and why. Written by portfolios.workflow only; never changed (an
+    audit table: append-only and chained, core.audit)."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=AssessmentStatus.choices)
@@ -371,7 +376,7 @@ class AppraiserRating(models.Model):
     level = models.ForeignKey(RatingLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     comment = models.TextField(blank=True, max_length=REFLECTION_MAX_LENGTH)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(bases=[ChainedHistory], excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["assessment", "capability__number"]
@@ -405,7 +410,7 @@ class DevelopmentObjective(models.Model):
     status_note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[capabilities])
+    history = HistoricalRecords(bases=[ChainedHistory], m2m_fields=[capabilities])
 
     class Meta:
         ordering = ["target_date", "created_at"]

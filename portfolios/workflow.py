@@ -164,4 +164,8 @@ def apply(*, assessment: Assessment, name: str, actor_user, actor: Actor, commen
             comment="Locked when both sides had signed off",
         )
     assessment.refresh_from_db()
+    # The moves above are conditional UPDATEs, which simple-history does not
+    # see: the assessment's own history gets its new state here, so that it
+    # always matches the live row (portfolios.timeline checks that it does).
+    Assessment.history.bulk_history_create([assessment], update=True, default_user=actor_user)
     return assessment

@@ -43,6 +43,7 @@ from portfolios.queries import (
     assessment_matrix,
     objectives_for,
 )
+from portfolios.timeline import assessment_audit_state, record_digest
 from portfolios.workflow import APPRAISER_DECLARATION, PRACTITIONER_DECLARATION
 from reports import pack as packs
 
@@ -175,6 +176,7 @@ def report_context(assessment: Assessment, *, pack: bool = False) -> dict:
         for group in matrix
     ]
     rows = [row for group in matrix for row in group.rows]
+    objectives = objectives_for(assessment)
     practitioner = assessment.practitioner
     context = {
         "assessment": assessment,
@@ -186,7 +188,7 @@ def report_context(assessment: Assessment, *, pack: bool = False) -> dict:
         "show_appraiser": show_appraiser,
         "charts": assessment_charts(matrix, levels, with_appraiser=show_appraiser),
         "evidence": evidence,
-        "objectives": objectives_for(assessment),
+        "objectives": objectives,
         "transitions": list(assessment.transitions.select_related("actor").order_by("created_at", "id")),
         "appraisers": _appraisers(assessment),
         # As the service shows it: a locked assessment is one signed off.
@@ -208,6 +210,14 @@ def report_context(assessment: Assessment, *, pack: bool = False) -> dict:
         "practitioner_declaration": PRACTITIONER_DECLARATION,
         "pack": pack,
         "pack_files": [],
+        # The audit trail's state when the PDF was made, and a digest of the
+        # record it was made from, to check a copy against the record.
+        "audit": assessment_audit_state(assessment),
+        "record_digest": record_digest(
+            assessment, ratings=[row.rating for row in rows],
+            appraiser_ratings=[row.appraiser_rating for row in rows if row.appraiser_rating],
+            evidence_ids=[entry.item.pk for entry in evidence], objectives=objectives,
+        ),
     }
     return context
 

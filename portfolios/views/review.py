@@ -22,7 +22,7 @@ from portfolios.review_forms import (
     ObjectiveStatusForm,
     SummaryForm,
 )
-from portfolios.timeline import assessment_timeline
+from portfolios.timeline import assessment_audit_state, assessment_timeline
 
 
 def _pages():
@@ -337,8 +337,10 @@ def objective_status(request, pk, objective_pk):
 
 def history(request, pk):
     assessment = access.get_assessment(request.user, pk, _pages())
-    return render(request, "portfolios/history.html",
-                  {"assessment": assessment, "entries": assessment_timeline(assessment)})
+    return render(request, "portfolios/history.html", {
+        "assessment": assessment, "entries": assessment_timeline(assessment),
+        "audit": assessment_audit_state(assessment),
+    })
 
 
 def reviews(request):
