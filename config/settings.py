@@ -307,6 +307,9 @@ LOGGING = {
 # refused before Django reads it (config.middleware.RequestSizeLimitMiddleware).
 EVIDENCE_MAX_FILE_SIZE = int(os.environ.get("EVIDENCE_MAX_FILE_SIZE", str(20 * 1024 * 1024)))
 EVIDENCE_MAX_FILES = 5
+# All the files of one practitioner's live portfolio: a pack of it must be
+# something a panel can open, and the worker can build (docs/deploying.md).
+PORTFOLIO_MAX_BYTES = int(os.environ.get("PORTFOLIO_MAX_BYTES", str(500 * 1024 * 1024)))
 # Files kept from failed evidence forms, per person: two forms' worth (two
 # tabs), oldest dropped first beyond it; each kept for a day at most.
 PENDING_UPLOADS_MAX_FILES = 2 * EVIDENCE_MAX_FILES

@@ -468,6 +468,25 @@ def _unreferenced(names: Iterable[str]) -> list[str]:
     return [name for name in names if name not in kept]
 
 
+def portfolio_size(owner) -> int:
+    """Bytes of the files in the owner's live portfolio (earlier versions
+    share their files, so are not counted again)."""
+    from django.db.models import Sum
+
+    return EvidenceAttachment.objects.filter(
+        evidence__owner=owner, evidence__is_current=True
+    ).aggregate(total=Sum("size"))["total"] or 0
+
+
+def _check_portfolio_size(owner, adding: int) -> None:
+    limit = settings.PORTFOLIO_MAX_BYTES
+    if adding and portfolio_size(owner) + adding > limit:
+        raise ValidationError({"files": (
+            f"Your portfolio can hold up to {file_checks.size_label(limit)} of files, and these would take it "
+            f"over. Remove files you no longer need from other evidence, or add smaller ones"
+        )})
+
+
 def _add_attachments(evidence: EvidenceItem, *, files: list, pending: list[PendingUpload]) -> list[EvidenceAttachment]:
     if not files and not pending:
         return []
@@ -501,6 +520,7 @@ def _add_attachments(evidence: EvidenceItem, *, files: list, pending: list[Pendi
         if name.lower() in names:
             raise ValidationError({"files": f"This evidence already has a file called ‘{name}’"})
         names.append(name.lower())
+    _check_portfolio_size(evidence.owner, sum(u.size for u, _, _ in checked) + sum(p.size for p in pending))
 
     attachments = []
     saved = []

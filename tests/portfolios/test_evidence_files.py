@@ -506,3 +506,18 @@ def test_detail_runs_the_same_number_of_queries_for_1_or_5_files(
     with django_assert_num_queries(7):
         html = practitioner_client.get(detail_url(five)).content.decode()
     assert html.count("/files/") == 5
+
+
+def test_a_portfolio_has_a_total_size_cap_across_its_items(practitioner, framework, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.PORTFOLIO_MAX_BYTES = len(pdf_bytes()) * 3
+    first, second = EvidenceFactory(owner=practitioner), EvidenceFactory(owner=practitioner)
+    evidence_services.attach_files(evidence=first, files=[pdf("One.pdf"), pdf("Two.pdf")])
+    evidence_services.attach_files(evidence=second, files=[pdf("Three.pdf")])
+    with pytest.raises(ValidationError) as refused:
+        evidence_services.attach_files(evidence=second, files=[pdf("Four.pdf")])
+    assert "Your portfolio can hold up to" in str(refused.value)
+    assert second.attachments.count() == 1
+    # Another person's files do not count against this portfolio.
+    evidence_services.attach_files(evidence=EvidenceFactory(owner=UserFactory()), files=[pdf("Theirs.pdf")])
