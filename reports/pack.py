@@ -12,12 +12,23 @@ the pack.
 
 Every file is read and checked before the report is rendered, so the report
 can say what happened to each one.
+
+Memory stays bounded by the largest single file, not the pack: each checked
+file is written to a working folder on disk, and the pack is put together by
+pikepdf (qpdf), which copies the pages' streams from those files as it
+writes the result to disk instead of holding them (docs/adr/0009).
 """
 
 import base64
+import ctypes
+import ctypes.util
+import gc
 import io
 import logging
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
@@ -41,7 +52,7 @@ class PackFile:
     attachment_id: object = None  # for logs, which never carry names people chose
     outcome: str = NOT_INCLUDED
     reason: str = ""
-    pdf: bytes | None = None  # the pages to append, already checked
+    path: Path | None = None  # the pages to append, already checked, in the working folder
     page_count: int = 0
 
     @property
@@ -57,9 +68,31 @@ class PackFile:
         return f"{self.reference}: {self.name}"
 
 
-def prepare(indexed_evidence, *, practitioner_name: str) -> list[PackFile]:
+def release_memory() -> None:
+    """Give back what the last step left: pypdf's readers and writers are
+    cycles the collector frees late, and glibc keeps freed heap unless asked
+    to return it. Without this a pack's worker grew by each file's size."""
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    if libc:
+        try:
+            ctypes.CDLL(libc).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc: nothing to trim
+            pass
+
+
+def file_count(indexed_evidence) -> int:
+    """How many files prepare() will look at: the progress of a pack."""
+    return sum(len(entry.item.attachments.all()) for entry in indexed_evidence)
+
+
+def prepare(
+    indexed_evidence, *, practitioner_name: str, folder: Path, on_progress: Callable[[int], None] | None = None
+) -> list[PackFile]:
     """Read and check every attachment of the indexed evidence, in evidence
-    order and then in the order the files were added."""
+    order and then in the order the files were added, writing the pages of
+    each one to ``folder``. ``on_progress`` is called with the number of
+    files looked at so far."""
     files = []
     for entry in indexed_evidence:
         for attachment in entry.item.attachments.all():
@@ -67,43 +100,49 @@ def prepare(indexed_evidence, *, practitioner_name: str) -> list[PackFile]:
                 reference=entry.reference, evidence_title=entry.item.title, name=attachment.original_name,
                 size=attachment.size, content_type=attachment.content_type, attachment_id=attachment.pk,
             )
-            _prepare_one(pack_file, attachment, practitioner_name)
+            _prepare_one(pack_file, attachment, practitioner_name, Path(folder) / f"file-{len(files) + 1}.pdf")
             files.append(pack_file)
+            release_memory()
+            if on_progress is not None:
+                on_progress(len(files))
     return files
 
 
-def _prepare_one(pack_file: PackFile, attachment, practitioner_name: str) -> None:
+def _prepare_one(pack_file: PackFile, attachment, practitioner_name: str, path: Path) -> None:
     if attachment.content_type != PDF_TYPE and attachment.content_type not in IMAGE_TYPES:
         pack_file.outcome = NOT_INCLUDED
         pack_file.reason = "only PDF, PNG and JPEG files are added to the pack"
         return
     try:
-        with default_storage.open(attachment.file.name, "rb") as handle:
-            data = handle.read()
+        handle = default_storage.open(attachment.file.name, "rb")
     except (OSError, ValueError):
         logger.warning("Evidence file %s is missing from storage", attachment.pk)
         _fail(pack_file, "the file is missing from storage")
         return
-    if attachment.content_type == PDF_TYPE:
-        _prepare_pdf(pack_file, data)
-    else:
-        _prepare_image(pack_file, data, practitioner_name)
+    with handle:
+        if attachment.content_type == PDF_TYPE:
+            _prepare_pdf(pack_file, handle, path)
+        else:
+            _prepare_image(pack_file, handle.read(), practitioner_name, path)
 
 
 def _fail(pack_file: PackFile, reason: str) -> None:
     pack_file.outcome = FAILED
     pack_file.reason = reason
-    pack_file.pdf = None
+    if pack_file.path is not None:
+        pack_file.path.unlink(missing_ok=True)
+    pack_file.path = None
     pack_file.page_count = 0
 
 
-def _prepare_pdf(pack_file: PackFile, data: bytes) -> None:
+def _prepare_pdf(pack_file: PackFile, handle, path: Path) -> None:
     """Copy the PDF's pages into a new document: if pypdf can read, copy and
-    write every page, the pages can be appended to the pack."""
+    write every page, the pages can be appended to the pack. pypdf reads the
+    stored file as it needs it (``handle`` is an open file)."""
     from pypdf import PdfReader, PdfWriter
 
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = PdfReader(handle)
         if reader.is_encrypted:
             try:
                 unlocked = reader.decrypt("")
@@ -120,14 +159,14 @@ def _prepare_pdf(pack_file: PackFile, data: bytes) -> None:
             _fail(pack_file, "the PDF has no pages")
             return
         sanitise_pdf(writer)
-        out = io.BytesIO()
-        writer.write(out)
+        pack_file.path = path
+        with open(path, "wb") as out:
+            writer.write(out)
     except Exception as error:  # pypdf raises many kinds of error on broken files
         logger.warning("Evidence file %s could not be read as a PDF: %s", pack_file.attachment_id, error)
         _fail(pack_file, "the file could not be read as a PDF")
         return
     pack_file.outcome = INCLUDED
-    pack_file.pdf = out.getvalue()
     pack_file.page_count = len(writer.pages)
 
 
@@ -159,7 +198,7 @@ def sanitise_pdf(writer) -> None:
                 annotation.pop(NameObject(key), None)
 
 
-def _prepare_image(pack_file: PackFile, data: bytes, practitioner_name: str) -> None:
+def _prepare_image(pack_file: PackFile, data: bytes, practitioner_name: str, path: Path) -> None:
     from PIL import Image
 
     try:
@@ -187,28 +226,66 @@ def _prepare_image(pack_file: PackFile, data: bytes, practitioner_name: str) -> 
         logger.warning("Evidence file %s could not be drawn: %s", pack_file.attachment_id, error)
         _fail(pack_file, "the image could not be drawn")
         return
+    path.write_bytes(pdf)
     pack_file.outcome = INCLUDED
-    pack_file.pdf = pdf
+    pack_file.path = path
     pack_file.page_count = 1
 
 
-def assemble(report_pdf: bytes, files: list[PackFile]) -> bytes:
-    """The report with the included files appended, each with a bookmark
-    under "Evidence files"."""
-    from pypdf import PdfReader, PdfWriter
+# Files are appended this many bytes at a time: pikepdf copies another
+# document's pages into memory at once, while the pack's own pages are read
+# from disk as it is written, so the pack is saved and reopened between
+# batches. Peak memory is about twice a batch, whatever the pack's size.
+ASSEMBLY_BATCH_BYTES = 24 * 1024 * 1024
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(report_pdf)))
-    starts = []
+
+def _batches(files: list[PackFile]) -> list[list[PackFile]]:
+    batches, batch, size = [], [], 0
     for pack_file in files:
-        if pack_file.outcome != INCLUDED:
-            continue
-        starts.append((pack_file, len(writer.pages)))
-        writer.append(PdfReader(io.BytesIO(pack_file.pdf)), import_outline=False,
-                      excluded_fields=["/StructParents"])
-    if starts:
-        parent = writer.add_outline_item(title="Evidence files", page_number=starts[0][1])
-        for pack_file, start in starts:
-            writer.add_outline_item(title=pack_file.bookmark, page_number=start, parent=parent)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        file_size = pack_file.path.stat().st_size
+        if batch and size + file_size > ASSEMBLY_BATCH_BYTES:
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(pack_file)
+        size += file_size
+    return [*batches, batch] if batch else batches
+
+
+def assemble(report: Path, files: list[PackFile], destination: Path) -> None:
+    """Write to ``destination`` the report (a PDF file) with the included
+    files appended, each with a bookmark under "Evidence files". The pack is
+    never whole in memory (ASSEMBLY_BATCH_BYTES)."""
+    import pikepdf
+
+    included = [pack_file for pack_file in files if pack_file.outcome == INCLUDED]
+    if not included:
+        shutil.copyfile(report, destination)
+        return
+    # Streams are written as they are: not decoded, not compressed again.
+    keep_streams = {"compress_streams": False, "stream_decode_level": pikepdf.StreamDecodeLevel.none}
+    batches = _batches(included)
+    current, starts = Path(report), []
+    for number, batch in enumerate(batches, start=1):
+        last = number == len(batches)
+        target = Path(destination) if last else Path(report).with_name(f"pack-part-{number}.pdf")
+        with pikepdf.open(current) as pack:
+            sources = [pikepdf.open(pack_file.path) for pack_file in batch]
+            try:
+                for pack_file, source in zip(batch, sources):
+                    starts.append((pack_file, len(pack.pages)))
+                    pack.pages.extend(source.pages)
+                if last:
+                    with pack.open_outline() as outline:
+                        parent = pikepdf.OutlineItem("Evidence files", starts[0][1])
+                        parent.children.extend(
+                            pikepdf.OutlineItem(pack_file.bookmark, start) for pack_file, start in starts
+                        )
+                        outline.root.append(parent)
+                pack.save(target, **keep_streams)
+            finally:
+                for source in sources:
+                    source.close()
+        if current != Path(report):
+            current.unlink(missing_ok=True)
+        current = target
+        release_memory()

@@ -20,7 +20,9 @@ practitioner sees them on the summary page); before that, the report says
 they are not yet shared.
 """
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
@@ -226,28 +228,59 @@ def _render(context: dict) -> str:
     return render_to_string("reports/portfolio.html", context)
 
 
-def _context_with_files(assessment: Assessment, pack: bool) -> dict:
-    context = report_context(assessment, pack=pack)
-    if pack:
-        context["pack_files"] = packs.prepare(context["evidence"], practitioner_name=context["practitioner"].full_name)
+def _with_files(context: dict, folder: Path, on_progress=None) -> dict:
+    context["pack_files"] = packs.prepare(
+        context["evidence"], practitioner_name=context["practitioner"].full_name, folder=folder,
+        on_progress=on_progress,
+    )
     return context
 
 
+def write_report(assessment: Assessment, destination, *, pack: bool = False, on_progress=None) -> RenderedReport:
+    """Write the report's PDF (the pack's, when ``pack``) to the file
+    ``destination``, never holding a pack whole in memory. ``on_progress``
+    is called with the number of evidence files looked at so far. Returns
+    the HTML WeasyPrint was given and what happened to each file (no PDF)."""
+    context = report_context(assessment, pack=pack)
+    if not pack:
+        html = _render(context)
+        html_to_pdf(html, target=str(destination))
+        return RenderedReport(html=html, pdf=b"")
+    with tempfile.TemporaryDirectory(prefix="pack-") as folder:
+        folder = Path(folder)
+        _with_files(context, folder, on_progress)
+        html = _render(context)
+        report = folder / "report.pdf"
+        html_to_pdf(html, target=str(report))
+        packs.release_memory()
+        packs.assemble(report, context["pack_files"], Path(destination))
+    return RenderedReport(html=html, pdf=b"", pack_files=context["pack_files"])
+
+
+def file_count(assessment: Assessment) -> int:
+    """How many evidence files a pack of the assessment looks at."""
+    return packs.file_count(_evidence_index(assessment))
+
+
 def build_report(assessment: Assessment, *, pack: bool = False) -> RenderedReport:
-    """The report's HTML and PDF (the pack's, when ``pack``): the HTML is
-    exactly what WeasyPrint was given."""
-    context = _context_with_files(assessment, pack)
-    html = _render(context)
-    pdf = html_to_pdf(html)
-    if pack:
-        pdf = packs.assemble(pdf, context["pack_files"])
-    return RenderedReport(html=html, pdf=pdf, pack_files=context["pack_files"])
+    """The report's HTML and PDF (the pack's, when ``pack``) in memory: the
+    HTML is exactly what WeasyPrint was given. For a small report; packs for
+    people are made by the worker with write_report (reports.jobs)."""
+    with tempfile.TemporaryDirectory(prefix="report-") as folder:
+        destination = Path(folder) / "out.pdf"
+        report = write_report(assessment, destination, pack=pack)
+        report.pdf = destination.read_bytes()
+    return report
 
 
 def render_portfolio_html(assessment, *, pack: bool = False) -> str:
     """The report's HTML. With ``pack``, it says what happened to each
     evidence file, so every file is read and checked."""
-    return _render(_context_with_files(assessment, pack))
+    context = report_context(assessment, pack=pack)
+    if not pack:
+        return _render(context)
+    with tempfile.TemporaryDirectory(prefix="pack-") as folder:
+        return _render(_with_files(context, Path(folder)))
 
 
 def render_portfolio_pdf(assessment, *, pack: bool = False) -> bytes:
