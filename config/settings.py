@@ -310,6 +310,9 @@ EVIDENCE_MAX_FILES = 5
 # All the files of one practitioner's live portfolio: a pack of it must be
 # something a panel can open, and the worker can build (docs/deploying.md).
 PORTFOLIO_MAX_BYTES = int(os.environ.get("PORTFOLIO_MAX_BYTES", str(500 * 1024 * 1024)))
+# A portfolio report of more evidence items than this is made by the worker,
+# as every pack is, rather than while the person waits (reports.report_jobs).
+REPORT_IN_REQUEST_MAX_EVIDENCE = int(os.environ.get("REPORT_IN_REQUEST_MAX_EVIDENCE", "60"))
 # Files kept from failed evidence forms, per person: two forms' worth (two
 # tabs), oldest dropped first beyond it; each kept for a day at most.
 PENDING_UPLOADS_MAX_FILES = 2 * EVIDENCE_MAX_FILES

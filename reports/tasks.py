@@ -13,3 +13,11 @@ def build_export_task(job_id: str) -> None:
     from reports.bulk import run_export_job
 
     run_export_job(job_id)
+
+
+@task()
+def build_report_task(job_id: str) -> None:
+    """Make the PDF of a ReportJob: a pack or a large report (reports.report_jobs)."""
+    from reports.report_jobs import run_report_job
+
+    run_report_job(job_id)

@@ -45,6 +45,9 @@ PORTFOLIO_VIEW = {"owner": OK, "assigned_appraiser": OK, "organisation_admin": O
 PORTFOLIO_CHANGE = {"owner": OK, "assigned_appraiser": FORBIDDEN, "organisation_admin": FORBIDDEN, **STRANGERS}
 REVIEW = {"owner": FORBIDDEN, "assigned_appraiser": OK, "organisation_admin": FORBIDDEN, **STRANGERS}
 PLAN_STATUS = {"owner": OK, "assigned_appraiser": OK, "organisation_admin": FORBIDDEN, **STRANGERS}
+# A pack or large report made by the worker is the file of the person who
+# asked for it: nobody else learns it exists.
+OWN_FILE = {"owner": OK, "assigned_appraiser": HIDDEN, "organisation_admin": HIDDEN, **STRANGERS}
 ORGANISATION_ADMIN = {
     "owner": FORBIDDEN, "practitioner_same_org": FORBIDDEN, "assigned_appraiser": FORBIDDEN,
     "unassigned_appraiser": FORBIDDEN, "organisation_admin": OK, "practitioner_other_org": HIDDEN,
@@ -61,6 +64,8 @@ FAMILIES = {
     "portfolios:assessment_summary": PORTFOLIO_VIEW, "portfolios:assessment_gaps": PORTFOLIO_VIEW,
     "portfolios:assessment_history": PORTFOLIO_VIEW, "portfolios:evidence_detail": PORTFOLIO_VIEW,
     "portfolios:attachment_download": PORTFOLIO_VIEW, "reports:assessment_report": PORTFOLIO_VIEW,
+    "reports:make_report": PORTFOLIO_VIEW, "reports:report_job": OWN_FILE, "reports:report_job_progress": OWN_FILE,
+    "reports:report_job_download": OWN_FILE,
     "portfolios:assessment_submit": PORTFOLIO_CHANGE, "portfolios:practitioner_decision": PORTFOLIO_CHANGE,
     "portfolios:evidence_edit": PORTFOLIO_CHANGE, "portfolios:evidence_delete": PORTFOLIO_CHANGE,
     "portfolios:review": REVIEW, "portfolios:objective_create": REVIEW, "portfolios:objective_edit": REVIEW,
@@ -130,9 +135,11 @@ def world(framework):
         assessment=assessment, objective="Lead an audit", actions="Plan", target_date=datetime.date(2027, 3, 1),
         created_by=people["assigned_appraiser"],
     )
-    from reports.models import ExportJob
+    from reports.models import ExportJob, ReportJob
 
     job = ExportJob.objects.create(organisation=org, requested_by=people["organisation_admin"])
+    # The owner's pack, under the same id (another table), so one <job_id> serves both.
+    ReportJob.objects.create(pk=job.pk, assessment=assessment, requested_by=people["owner"])
     from django.utils import timezone
 
     from feedback import services as feedback_services

@@ -1,4 +1,4 @@
-// Keeps an export's progress page up to date without reloading it: polls
+// Keeps the progress page of a file the worker makes (an export, a pack) up to date without reloading it: polls
 // the JSON progress endpoint named in data-progress-url and updates the
 // numbers in place. When the export has finished (ready, failed or expired)
 // it reloads the page once, to show the download or the reason.
@@ -12,18 +12,11 @@ const MAX_FAILURES = 5;
 
 const panel = document.querySelector("[data-export-progress]");
 
-function summaryText(progress) {
-  if (progress.status === "queued") {
-    return "Waiting to start";
-  }
-  const noun = progress.total === 1 ? "report" : "reports";
-  return `${progress.done} of ${progress.total} ${noun} made`;
-}
-
 function show(progress) {
   const summary = panel.querySelector("[data-progress-summary]");
   const time = panel.querySelector("[data-progress-time]");
-  const text = summaryText(progress);
+  // The server words it (reports.jobs.progress_data), for every kind of file.
+  const text = progress.summary;
   // Only touch the live region when the words change, so screen readers
   // announce progress rather than every poll.
   if (summary && summary.textContent !== text) {

@@ -208,6 +208,22 @@ def test_appraiser_ratings_are_not_in_the_report_before_the_appraiser_signs_off(
 # The pack ---------------------------------------------------------------------
 
 
+def pack_from_worker(client, assessment, settings):
+    """The pack as a person gets it: the old ?pack=1 link leads to the page
+    that asks the worker for it (run at once here), and its page to the
+    download."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    response = client.get(reverse("reports:assessment_report", kwargs={"pk": assessment.pk}) + "?pack=1")
+    make_url = reverse("reports:make_report", kwargs={"pk": assessment.pk})
+    assert response.status_code == 302 and response["Location"] == make_url
+    response = client.post(make_url, {"kind": "pack"})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "Your portfolio pack is ready" in page.content.decode()
+    response = client.get(response["Location"] + "download/")
+    return response, b"".join(response.streaming_content)
+
+
 def two_page_pdf(text: str) -> bytes:
     from pypdf import PdfReader, PdfWriter
 
@@ -228,7 +244,7 @@ def png_bytes() -> bytes:
 
 
 def test_pack_appends_pdf_pages_images_and_bookmarks_and_lists_what_it_could_not_include(
-    framework, practitioner, appraiser, client
+    framework, practitioner, appraiser, client, settings
 ):
     assessment = signed_off_assessment(practitioner, appraiser, evidence=0)
     first, second = add_evidence(assessment, 2)
@@ -237,13 +253,11 @@ def test_pack_appends_pdf_pages_images_and_bookmarks_and_lists_what_it_could_not
     attach(second, "broken.pdf", b"%PDF-1.4 this is not really a PDF", "application/pdf")
     attach(second, "figures.csv", b"month,count\n2026-01,4\n", "text/csv")
 
-    response = signed_in(client, practitioner).get(
-        reverse("reports:assessment_report", kwargs={"pk": assessment.pk}) + "?pack=1"
-    )
+    response, content = pack_from_worker(signed_in(client, practitioner), assessment, settings)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert 'filename="capability-portfolio-pack-' in response["Content-Disposition"]
-    pdf = reader(response.content)
+    pdf = reader(content)
 
     titles = outline_titles(pdf.outline)
     assert (0, "Evidence files") in titles
@@ -257,7 +271,7 @@ def test_pack_appends_pdf_pages_images_and_bookmarks_and_lists_what_it_could_not
     assert "Attached audit report" in pdf.pages[report_pages].extract_text()
     assert "ward-photo.png" in pdf.pages[report_pages + 2].extract_text()
 
-    report_text = pdf_text(response.content)
+    report_text = pdf_text(content)
     assert "Could not be included: the file could not be read as a PDF" in report_text
     assert "Not included: only PDF, PNG and JPEG files are added to the pack" in report_text
     assert "Included: 2 pages" in report_text
@@ -305,7 +319,7 @@ def hostile_pdf() -> bytes:
 
 
 def test_pack_keeps_an_evidence_pdfs_pages_but_none_of_its_active_content(
-    framework, practitioner, appraiser, client
+    framework, practitioner, appraiser, client, settings
 ):
     data = hostile_pdf()
     for marker in (b"/JavaScript", b"/Launch", b"/URI", b"/SubmitForm", b"/EmbeddedFile", b"/OpenAction"):
@@ -314,11 +328,9 @@ def test_pack_keeps_an_evidence_pdfs_pages_but_none_of_its_active_content(
     (item,) = add_evidence(assessment, 1)
     attach(item, "audit.pdf", data, "application/pdf")
 
-    response = signed_in(client, practitioner).get(
-        reverse("reports:assessment_report", kwargs={"pk": assessment.pk}) + "?pack=1"
-    )
+    response, content = pack_from_worker(signed_in(client, practitioner), assessment, settings)
     assert response.status_code == 200
-    pdf = reader(response.content)
+    pdf = reader(content)
     assert "Hostile but readable" in pdf.pages[-1].extract_text()
     root = pdf.trailer["/Root"]
     assert "/OpenAction" not in root and "/AA" not in root
@@ -336,7 +348,7 @@ def test_pack_keeps_an_evidence_pdfs_pages_but_none_of_its_active_content(
     assert [note["/Contents"] for note in notes] == ["Reviewed by the audit lead"]
     # Nothing of the kind anywhere in the file, compressed streams aside.
     for marker in (b"/JavaScript", b"/Launch", b"/SubmitForm", b"/EmbeddedFile", b"payload.exe"):
-        assert marker not in response.content, marker
+        assert marker not in content, marker
 
 
 # Who may download it ----------------------------------------------------------
@@ -371,7 +383,8 @@ def test_summary_page_links_to_the_report_and_the_pack(framework, practitioner, 
     ).content.decode()
     url = reverse("reports:assessment_report", kwargs={"pk": assessment.pk})
     assert f'href="{url}">Download the portfolio report (PDF)' in html
-    assert f'href="{url}?pack=1">Download the portfolio pack (PDF)' in html
+    make_url = reverse("reports:make_report", kwargs={"pk": assessment.pk})
+    assert f'href="{make_url}">Get the portfolio pack (PDF)' in html
 
 
 # The command ------------------------------------------------------------------

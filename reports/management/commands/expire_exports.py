@@ -1,7 +1,9 @@
 """Delete bulk export files that have expired (7 days after they were ready)
-and mark their jobs expired; mark as failed the exports that were never
-finished (still waiting or running 7 days on, or running with no report made
-for 15 minutes: their worker stopped). Run it daily, for example from cron:
+and people's packs and large reports (24 hours after), and mark their jobs
+expired; mark as failed those that were never finished (still waiting or
+running 7 days on for an export, a day for a pack, or running with no
+progress for 15 minutes: their worker stopped). Run it daily, for example
+from cron:
 
     python manage.py expire_exports
 """
@@ -10,13 +12,18 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Delete expired bulk export files and mark their jobs expired."
+    help = "Delete expired bulk exports, packs and large reports, and mark their jobs expired."
 
     def handle(self, *args, **options):
-        from reports.bulk import expire_due, fail_abandoned, fail_stalled
+        from reports import bulk, report_jobs
 
-        count = expire_due()
+        count = bulk.expire_due()
         self.stdout.write(f"Expired {count} export{'' if count == 1 else 's'}")
-        abandoned = fail_stalled() + fail_abandoned()
+        abandoned = bulk.fail_stalled() + bulk.fail_abandoned()
         if abandoned:
             self.stdout.write(f"Marked {abandoned} unfinished export{'' if abandoned == 1 else 's'} as failed")
+        count = report_jobs.expire_due()
+        self.stdout.write(f"Expired {count} pack{'' if count == 1 else 's'} and large report{'' if count == 1 else 's'}")
+        unfinished = report_jobs.fail_unfinished()
+        if unfinished:
+            self.stdout.write(f"Marked {unfinished} unfinished pack{'' if unfinished == 1 else 's'} as failed")
