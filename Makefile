@@ -43,8 +43,10 @@ db: setup
 	$(RUN_ENV) $(MANAGE) load_framework
 	$(RUN_ENV) $(MANAGE) seed_demo
 
+# The web server and the task worker together (Procfile.dev), so packs and
+# exports are made without another command; Ctrl-C stops both.
 run: db
-	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	$(RUN_ENV) RUN_ADDRESS=$(HOST):$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 # The apps' dependency direction first (import-linter contracts in
 # pyproject.toml, docs/adr/0001-layers.md), then the whole suite.

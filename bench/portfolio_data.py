@@ -2,6 +2,7 @@
 see them. Call after django.setup()."""
 
 import datetime
+import os
 
 from django.core.management import call_command
 from django.utils import timezone
@@ -117,3 +118,28 @@ def make_portfolio(*, organisation=None, appraiser=None, number: int = 0, eviden
     )
     assessment.refresh_from_db()
     return assessment
+
+
+def random_pdf(size: int) -> bytes:
+    """A valid one-page PDF of about ``size`` bytes: a page showing an RGB image of random (incompressible) pixels."""
+    side = max(8, int((size / 3) ** 0.5))
+    pixels = os.urandom(side * side * 3)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length %d >>\nstream\n" % (side, side, len(pixels)) + pixels + b"\nendstream",
+    ]
+    content = b"q 500 0 0 500 47 171 cm /Im0 Do Q"
+    objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
