@@ -17,7 +17,9 @@ SIGNED = "What I did."
 REWRITTEN = "Rewritten a month after the sign-off, with a new ending."
 
 
-def test_a_signed_record_keeps_the_evidence_it_was_signed_with(live_server, browser, framework):
+def test_a_signed_record_keeps_the_evidence_it_was_signed_with(live_server, browser, framework, settings):
+    # The pack is made by the worker; here the task runs as soon as it is asked for.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Given a locked assessment, signed by both, including one evidence item
     membership = MembershipFactory(role=Role.PRACTITIONER, user__full_name="Priya Shah")
     practitioner = membership.user
@@ -58,6 +60,18 @@ def test_a_signed_record_keeps_the_evidence_it_was_signed_with(live_server, brow
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the portfolio report (PDF)").click()
+    text = pdf_text(open(download.value.path(), "rb").read())
+    assert SIGNED in text and REWRITTEN not in text
+
+    # And so does the pack, asked for on its own page and made by the worker
+    page.get_by_role("link", name="Get the portfolio pack (PDF)").click()
+    journey.check(page, "get the portfolio pack")
+    page.get_by_role("button", name="Make the portfolio pack").click()
+    assert "Your portfolio pack is ready" in page.locator("main").inner_text()
+    journey.check(page, "the pack is ready")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the portfolio pack (PDF)").click()
+    assert download.value.suggested_filename.startswith("capability-portfolio-pack-")
     text = pdf_text(open(download.value.path(), "rb").read())
     assert SIGNED in text and REWRITTEN not in text
     assert EvidenceItem.objects.filter(owner=practitioner, is_current=True).get().description == REWRITTEN
