@@ -131,7 +131,8 @@ def start_round(
     """A new round, not sent yet, asking about these capabilities of the
     assessment's framework, with an empty self-rating for each."""
     today = today or timezone.localdate()
-    capabilities = list(capabilities)
+    # Each once, in the order given: a forged or replayed form can repeat one.
+    capabilities = list(dict.fromkeys(capabilities))
     if not capabilities:
         raise ValidationError({"capabilities": "Choose at least one capability to ask about"})
     if any(capability.framework_id != assessment.framework_id for capability in capabilities):

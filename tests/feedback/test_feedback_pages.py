@@ -139,6 +139,17 @@ def test_practitioner_can_ask_about_fewer_capabilities(practitioner_client, prac
     assert not asked & set(Capability.objects.filter(framework=framework, pillar__order=2).values_list("pk", flat=True))
 
 
+def test_a_capability_sent_twice_is_asked_about_once_not_a_server_error(practitioner_client, practitioner, framework):
+    # A forged or replayed form can repeat a checkbox's value.
+    assessment = AssessmentFactory(practitioner=practitioner)
+    data = start_data(framework)
+    data["pillar_1"] = [*data["pillar_1"], data["pillar_1"][0]]
+    response = practitioner_client.post(reverse("feedback:round_start", kwargs={"pk": assessment.pk}), data)
+    feedback_round = FeedbackRound.objects.get(assessment=assessment)
+    assert response.status_code == 302
+    assert feedback_round.capabilities.count() == 16 and feedback_round.self_ratings.count() == 16
+
+
 def test_bad_dates_show_errors_and_keep_what_was_typed(practitioner_client, practitioner, framework):
     assessment = AssessmentFactory(practitioner=practitioner)
     start_url = reverse("feedback:round_start", kwargs={"pk": assessment.pk})
