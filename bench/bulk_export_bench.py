@@ -7,9 +7,8 @@ a signed-off assessment and 20 items of evidence, exported as the admin's
 The job is queued exactly as the organisation's export page queues it
 (reports.services.start_export), then `manage.py db_worker --batch`
 runs it in a separate process. While it runs, the worker's resident memory is
-sampled from /proc twice a second; its peak comes from the kernel's own
-accounting (getrusage of the finished child), so a spike between samples
-still counts.
+sampled from /proc twice a second; its peak is the worker's own high-water
+mark (bench/worker.py), so a spike between samples still counts.
 
 Prints one JSON document: throughput in reports per minute, the worker's
 peak memory, its memory when a quarter, half and three quarters of the reports
@@ -26,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import secrets
 import shutil
 import subprocess
@@ -59,6 +57,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from portfolio_data import make_organisation, make_portfolio  # noqa: E402  (bench/ is on sys.path as a script)
+from worker import batch_worker_command, peak_mb as worker_peak_mb  # noqa: E402
 
 
 def rss_mb(pid: int) -> float | None:
@@ -88,10 +87,8 @@ def run(reports: int, evidence: int) -> dict:
     )
 
     started = time.perf_counter()
-    worker = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "db_worker", "--batch", "--no-startup-delay", "-v", "0"],
-        cwd=ROOT, env={**os.environ, **ENVIRONMENT},
-    )
+    high_water = WORK / "worker-hwm"
+    worker = subprocess.Popen(batch_worker_command(high_water), cwd=ROOT, env={**os.environ, **ENVIRONMENT})
     samples: list[tuple[int, float]] = []
     while worker.poll() is None:
         memory = rss_mb(worker.pid)
@@ -100,8 +97,7 @@ def run(reports: int, evidence: int) -> dict:
             samples.append((done, memory))
         time.sleep(0.5)
     seconds = time.perf_counter() - started
-    # ru_maxrss of waited-for children, in kilobytes on Linux.
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mb = worker_peak_mb(high_water)
 
     job.refresh_from_db()
     archive_reports = 0

@@ -6,9 +6,7 @@ a single upload allows), asked for as the pack page asks for it
 
     python bench/pack_bench.py [--files N] [--megabytes M]
 
-The worker's peak memory is its own high-water mark (VmHWM, written by the
-worker as it exits), not getrusage of children: a child's ru_maxrss starts
-from its parent's memory at fork, and this parent holds the test files. Its
+The worker's peak memory is its own high-water mark (bench/worker.py); its
 resident memory is also sampled twice a second. Prints one JSON document and
 exits 1 when the peak is over 300 MB (issue 17) or the pack is not whole.
 
@@ -49,20 +47,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from portfolio_data import make_portfolio, random_pdf  # noqa: E402  (bench/ is on sys.path as a script)
-
-# The worker, reporting its own high-water mark as it exits.
-WORKER = """
-import atexit, sys
-def report():
-    with open(sys.argv[1], "w") as out:
-        out.write(next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")))
-atexit.register(report)
-import django
-django.setup()
-from django.core.management import call_command
-call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
-"""
-
+from worker import batch_worker_command, peak_mb  # noqa: E402
 
 def rss_mb(pid: int) -> float | None:
     try:
@@ -99,8 +84,7 @@ def run(files: int, megabytes: int) -> dict:
 
     high_water = WORK / "worker-hwm"
     started = time.perf_counter()
-    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(high_water)], cwd=ROOT,
-                              env={**os.environ, **ENVIRONMENT})
+    worker = subprocess.Popen(batch_worker_command(high_water), cwd=ROOT, env={**os.environ, **ENVIRONMENT})
     samples = []
     while worker.poll() is None:
         memory = rss_mb(worker.pid)
@@ -108,7 +92,7 @@ def run(files: int, megabytes: int) -> dict:
             samples.append(memory)
         time.sleep(0.5)
     seconds = time.perf_counter() - started
-    peak_mb = int(high_water.read_text().split()[1]) / 1024 if high_water.exists() else float("inf")
+    peak = peak_mb(high_water)
 
     job.refresh_from_db()
     pages = size = 0
@@ -122,12 +106,12 @@ def run(files: int, megabytes: int) -> dict:
         "data": {"evidence_files": files, "megabytes_each": megabytes, "stored_bytes": stored},
         "job": {"status": job.status, "pack_bytes": size, "pages": pages, "error": job.error},
         "seconds": round(seconds, 1),
-        "worker_memory_mb": {"peak": round(peak_mb, 1), "largest_sample": round(max(samples), 1) if samples else None,
+        "worker_memory_mb": {"peak": round(peak, 1), "largest_sample": round(max(samples), 1) if samples else None,
                              "samples": len(samples)},
         "budget": {"peak_mb_max": BUDGET_PEAK_MB},
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(), "django": django.get_version()},
-        "passed": peak_mb <= BUDGET_PEAK_MB and complete and ReportJob.objects.count() == 1,
+        "passed": peak <= BUDGET_PEAK_MB and complete and ReportJob.objects.count() == 1,
     }
 
 
