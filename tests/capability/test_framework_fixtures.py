@@ -56,7 +56,7 @@ def test_every_element_from_the_transition_points_list_is_present(framework):
     fixtures must hold exactly those."""
     from pathlib import Path
 
-    csv_path = Path(__file__).resolve().parents[2] / "fixtures" / "consultant_transition_points.csv"
+    csv_path = Path(__file__).resolve().parent / "consultant_transition_points.csv"
     expected = [line.split(",")[0] for line in csv_path.read_text().splitlines()[1:] if line.strip()]
     numbers = list(
         CapabilityElement.objects.filter(capability__framework=framework)
@@ -208,7 +208,7 @@ def test_an_edition_in_use_cannot_be_changed_by_reloading(framework, monkeypatch
     original = Capability.objects.get(framework=framework, number=1).statement
     Capability.objects.filter(framework=framework, number=1).update(statement="Edited after use")
     # The fixture now differs from the stored edition: reloading would change it.
-    with pytest.raises(CommandError, match="in use by assessments"):
+    with pytest.raises(CommandError, match="used by assessments"):
         call_command("load_framework", verbosity=0)
     assert Capability.objects.get(framework=framework, number=1).statement == "Edited after use"
     assert original != "Edited after use"
@@ -220,6 +220,13 @@ def test_transition_points_are_loaded_for_every_element(framework):
     assert points["6.3"] == "years_3_5"
     assert points["11.3"] == "years_3_5"
     assert all(points.values())
+    # Every point exactly as the published transition-point list gives it.
+    from pathlib import Path
+
+    published = [line.split(",") for line in
+                 (Path(__file__).resolve().parent / "consultant_transition_points.csv").read_text().splitlines()[1:]
+                 if line.strip()]
+    assert points == {number: point.strip() for number, point in published}
 
 
 def test_repo_copy_of_transition_points_matches_the_shared_data():
@@ -229,4 +236,4 @@ def test_repo_copy_of_transition_points_matches_the_shared_data():
     shared = root.parent / "shared" / "data" / "transition_points.csv"
     if not shared.exists():
         pytest.skip("the shared data folder is not beside this checkout")
-    assert (root / "fixtures" / "consultant_transition_points.csv").read_text() == shared.read_text()
+    assert (root / "tests" / "capability" / "consultant_transition_points.csv").read_text() == shared.read_text()

@@ -1,45 +1,51 @@
-"""Loads a whole framework edition: its capabilities and rating scale
-(capability) and its impact framework (impact), so it lives in the higher
-of the two apps."""
+"""Loads one framework edition from a framework file (format in
+fixtures/README.md). Every problem in the file is named, with its line and
+field, before anything is written; loading the same file twice changes
+nothing; an edition in use cannot change. In the impact app because an
+edition's file holds its impact framework too."""
 
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import BaseCommand, CommandError, call_command
-from django.db import transaction
+from django.core.management import BaseCommand, CommandError
 
-from capability.models import Framework
-from capability.services import is_in_use, load_transition_points
-from impact.services import content_fingerprint
+from capability.framework_file import FrameworkFileError, parse
+from impact.framework_loader import EditionInUse, load_edition
 
-CONSULTANT_FRAMEWORK = "consultant-level-practice"
-FRAMEWORK_FIXTURES = ["consultant_framework", "consultant_impact", "consultant_rating_scale"]
-# From the Centre for Advancing Practice's consultant-level self-assessment
-# guidance; a copy of ../shared/data/transition_points.csv kept in the repo so
-# a clone is complete on its own.
-TRANSITION_POINTS_CSV = Path(settings.BASE_DIR) / "fixtures" / "consultant_transition_points.csv"
+CONSULTANT_FRAMEWORK_FILE = Path(settings.BASE_DIR) / "fixtures" / "consultant-level-practice.yaml"
 
 
 class Command(BaseCommand):
-    help = "Load (or reload) the consultant-level practice framework. Safe to run repeatedly."
+    help = "Load (or reload) a framework edition from a framework file. Safe to run repeatedly."
 
-    def handle(self, *args, **options):
-        with transaction.atomic():
-            existing = Framework.objects.filter(slug=CONSULTANT_FRAMEWORK).first()
-            frozen = existing is not None and is_in_use(existing)
-            before = content_fingerprint(existing) if frozen else None
-            call_command("loaddata", *FRAMEWORK_FIXTURES, verbosity=options["verbosity"])
-            framework = Framework.objects.get(slug=CONSULTANT_FRAMEWORK)
-            if frozen and content_fingerprint(framework) != before:
-                raise CommandError(
-                    f"{framework} is in use by assessments, so its content cannot change. "
-                    "Publish the changed content as a new edition (a new framework slug) instead."
-                )
-            updated = load_transition_points(framework, TRANSITION_POINTS_CSV)
-            # Past the revision before loaddata, which puts the fixture's
-            # default back.
-            Framework.objects.filter(pk=framework.pk).update(
-                structure_revision=(existing.structure_revision if existing else 0) + 1
-            )
-        if options["verbosity"]:
-            self.stdout.write(f"Set the transition point of {updated} elements.")
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "path", nargs="?", type=Path, default=CONSULTANT_FRAMEWORK_FILE,
+            help="The framework file (YAML). Without one, the consultant-level practice framework.",
+        )
+        parser.add_argument("--check", action="store_true", help="Check the file and write nothing.")
+
+    def handle(self, *args, path: Path, check: bool, verbosity: int, **options):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"Cannot read {path}: {error}") from None
+        try:
+            edition = parse(text)
+        except FrameworkFileError as error:
+            problems = "\n".join(f"  {path.name}, {problem}" for problem in error.problems)
+            raise CommandError(
+                f"{path.name} has {len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}; "
+                f"nothing was loaded:\n{problems}"
+            ) from None
+        if check:
+            if verbosity:
+                self.stdout.write(f"{path.name} is a valid framework file for {edition.name} ({edition.version}).")
+            return
+        try:
+            result = load_edition(edition)
+        except EditionInUse as error:
+            raise CommandError(f"{path.name}: {error} Nothing was loaded.") from None
+        if verbosity:
+            verb = "Loaded" if result.created else "Updated" if result.changed else "No change to"
+            self.stdout.write(f"{verb} {result.framework}.")
