@@ -241,6 +241,20 @@ class EvidenceForm(NHSFormMixin, forms.Form):
         self.fields["capabilities"].choices = [
             (str(c.pk), f"Capability {c.number}") for c in self.capability_choices
         ]
+        # Links to other editions' capabilities are not shown here, and the
+        # service keeps them; with any, none of this edition is needed.
+        shown_ids = {c.pk for c in self.capability_choices}
+        self.other_edition_links = [
+            link for link in (instance.capability_links.all() if instance is not None else [])
+            if link.capability_id not in shown_ids
+        ]
+        if self.other_edition_links:
+            self.fields["capabilities"].required = False
+            count = len(self.other_edition_links)
+            self.fields["capabilities"].help_text = (
+                f"This evidence is also linked to {count} {'capability' if count == 1 else 'capabilities'} "
+                f"of another edition of a framework. Those links are kept whatever you choose here."
+            )
         for capability in self.capability_choices:
             self.fields[f"{CAPABILITY_PREFIX}{capability.pk}"] = forms.CharField(
                 label=f"What this shows for capability {capability.number}", required=False
@@ -498,6 +512,7 @@ class EvidenceForm(NHSFormMixin, forms.Form):
             "confirmed_on": data.get("confirmed_on"),
             "capability_links": self.capability_links(),
             "impact_links": self.impact_links(),
+            "framework": self.framework,
         }
 
     def show_conflict(self, keys: list[str]) -> None:

@@ -104,6 +104,7 @@ def create_evidence(
     impact_links: Mapping[int, str] | None = None,
     files: Iterable = (),
     pending: Iterable[PendingUpload] = (),
+    framework: Framework | None = None,
 ) -> EvidenceItem:
     """Add an item to the owner's portfolio, mapped to at least one
     capability, with its files, and include it in the owner's draft
@@ -117,8 +118,8 @@ def create_evidence(
         confirmed_by_email=confirmed_by_email, confirmed_on=confirmed_on,
     )
     _save_details(evidence)
-    set_capability_links(evidence=evidence, links=capability_links)
-    set_impact_links(evidence=evidence, links=impact_links or {})
+    set_capability_links(evidence=evidence, links=capability_links, framework=framework)
+    set_impact_links(evidence=evidence, links=impact_links or {}, framework=framework)
     _add_attachments(evidence, files=list(files), pending=list(pending))
     include_evidence_in_drafts(evidence=evidence)
     return evidence
@@ -146,6 +147,7 @@ def update_evidence(
     pending: Iterable[PendingUpload] = (),
     remove_attachment_ids: Iterable = (),
     shown: Mapping[str, str] | None = None,
+    framework: Framework | None = None,
 ) -> EvidenceItem:
     """Change an item: its details, its mapping, and its files (removals
     first, so a file can be replaced by one of the same name).
@@ -153,7 +155,11 @@ def update_evidence(
     ``shown`` is the fingerprint of the state the form page showed
     (core.merge): fields changed elsewhere since are kept where this save
     left them alone, and merge.EditConflict is raised, saving nothing, where
-    both changed the same field. None overwrites everything."""
+    both changed the same field. None overwrites everything.
+
+    The links given are those of ``framework``, the edition the form shows
+    (the current one by default); links to other editions are kept."""
+    framework = edition_or_current(framework)
     # A page opened on an earlier version saves onto the latest, merging as
     # any stale page does.
     evidence = latest_version(evidence)
@@ -168,6 +174,11 @@ def update_evidence(
     stored = evidence_state(EvidenceItem.objects.get(pk=evidence.pk))
     submitted = _state(details, _clean_justifications(capability_links, "capabilities"),
                        _clean_justifications(impact_links or {}, "impact statements"))
+    # The form shows one edition's links: the others were left alone, as
+    # they are stored.
+    edition_keys = _edition_link_keys(framework)
+    submitted |= {key: value for key, value in stored.items()
+                  if key.startswith(("capability:", "impact:")) and key not in edition_keys}
     merged = merge.merge(shown=shown, stored=stored, submitted=submitted)
     details, capability_links, impact_links = _from_state(merged)
     remove_attachment_ids = [str(pk) for pk in remove_attachment_ids]
@@ -177,8 +188,10 @@ def update_evidence(
             remove_attachment_ids = [renamed.get(pk, pk) for pk in remove_attachment_ids]
     _set_details(evidence, **details)
     _save_details(evidence)
-    set_capability_links(evidence=evidence, links=capability_links)
-    set_impact_links(evidence=evidence, links=impact_links)
+    set_capability_links(evidence=evidence, framework=framework, links={
+        pk: text for pk, text in capability_links.items() if f"capability:{pk}" in edition_keys})
+    set_impact_links(evidence=evidence, framework=framework, links={
+        pk: text for pk, text in impact_links.items() if f"impact:{pk}" in edition_keys})
     remove_attachments(evidence=evidence, attachment_ids=remove_attachment_ids)
     _add_attachments(evidence, files=list(files), pending=list(pending))
     return evidence
@@ -391,39 +404,53 @@ def _sync_links(evidence, manager, model, key: str, links: Mapping[int, str], us
     )
 
 
+def edition_or_current(framework: Framework | None) -> Framework:
+    """The edition a form works on: the one given, or the current one."""
+    return framework or Framework.objects.current().get()
+
+
 @transaction.atomic
-def set_capability_links(*, evidence: EvidenceItem, links: Mapping[int, str]) -> None:
-    """Map the item to exactly these capabilities (by id) of the current
-    framework, each with its optional one-line justification."""
+def set_capability_links(*, evidence: EvidenceItem, links: Mapping[int, str], framework: Framework | None = None) -> None:
+    """Map the item to exactly these capabilities (by id) of one edition,
+    each with its optional one-line justification. Links to other editions'
+    capabilities are left as they are: an item keeps all its links."""
+    framework = edition_or_current(framework)
     links = _clean_justifications(links, "capabilities")
-    if not links:
+    others = evidence.capability_links.exclude(capability__framework=framework)
+    if not links and not others.exists():
         raise ValidationError({"capabilities": "Choose at least one capability this evidence shows"})
-    valid = set(
-        Capability.objects.filter(framework__in=Framework.objects.current(), pk__in=links).values_list(
-            "pk", flat=True
-        )
-    )
+    valid = set(Capability.objects.filter(framework=framework, pk__in=links).values_list("pk", flat=True))
     if set(links) - valid:
         raise ValidationError({"capabilities": "Choose capabilities from the framework"})
     _sync_links(
-        evidence, evidence.capability_links, EvidenceCapabilityLink, "capability_id", links, evidence.owner,
-        owner_id=evidence.owner_id,
+        evidence, evidence.capability_links.filter(capability__framework=framework), EvidenceCapabilityLink,
+        "capability_id", links, evidence.owner, owner_id=evidence.owner_id,
     )
 
 
 @transaction.atomic
-def set_impact_links(*, evidence: EvidenceItem, links: Mapping[int, str]) -> None:
-    """Map the item to exactly these impact statements (by id) of the current
-    framework; none is fine."""
+def set_impact_links(*, evidence: EvidenceItem, links: Mapping[int, str], framework: Framework | None = None) -> None:
+    """Map the item to exactly these impact statements (by id) of one
+    edition; none is fine. Links to other editions' statements are kept."""
+    framework = edition_or_current(framework)
     links = _clean_justifications(links, "impact statements")
     valid = set(
-        ImpactStatement.objects.filter(pillar__framework__in=Framework.objects.current(), pk__in=links).values_list(
-            "pk", flat=True
-        )
+        ImpactStatement.objects.filter(pillar__framework=framework, pk__in=links).values_list("pk", flat=True)
     )
     if set(links) - valid:
         raise ValidationError({"impact_statements": "Choose impact statements from the framework"})
-    _sync_links(evidence, evidence.impact_links, EvidenceImpactLink, "impact_statement_id", links, evidence.owner)
+    _sync_links(
+        evidence, evidence.impact_links.filter(impact_statement__pillar__framework=framework), EvidenceImpactLink,
+        "impact_statement_id", links, evidence.owner,
+    )
+
+
+def _edition_link_keys(framework: Framework) -> set[str]:
+    """The merge-state keys (see _state) of one edition's capabilities and
+    impact statements."""
+    return {f"capability:{pk}" for pk in Capability.objects.filter(framework=framework).values_list("pk", flat=True)} | {
+        f"impact:{pk}" for pk in ImpactStatement.objects.filter(pillar__framework=framework).values_list("pk", flat=True)
+    }
 
 
 # Files -------------------------------------------------------------------------
