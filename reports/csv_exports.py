@@ -56,6 +56,8 @@ RATINGS_HEADER = [
     "Submitted",
     "Signed off by appraiser",
     "Signed off by practitioner",
+    "Framework",
+    "Edition",
     "Capability",
     "Pillar",
     "Self rating",
@@ -170,12 +172,17 @@ def ratings_rows(practitioners: QuerySet) -> list[list]:
 
     # The framework tables are small: read whole, so that the big queries
     # below read one table each, with no joins.
-    capabilities = {
-        pk: (order, number, pillar, is_current)
-        for pk, order, number, pillar, is_current in Capability.objects.values_list(
-            "pk", "pillar__order", "number", "pillar__name", "framework__is_current"
-        )
-    }
+    # Capability 1 of one framework is not capability 1 of another: every
+    # row says which framework and edition it is of.
+    capabilities, editions = {}, {}
+    for pk, order, number, pillar, is_current, framework_id, short_name, name, version in (
+        Capability.objects.values_list("pk", "pillar__order", "number", "pillar__name", "framework__is_current",
+                                       "framework_id", "framework__short_name", "framework__name",
+                                       "framework__version")
+    ):
+        capabilities[pk] = (order, number, pillar, is_current, framework_id)
+        if framework_id not in editions:
+            editions[framework_id] = [neutralise(short_name or name), neutralise(version)]
     level_values = dict(RatingLevel.objects.values_list("pk", "value"))
 
     ratings = defaultdict(list)
@@ -193,8 +200,9 @@ def ratings_rows(practitioners: QuerySet) -> list[list]:
     evidence_counts = _included_evidence_counts(assessment_ids)
     current = [
         (number, pillar)
-        for _, number, pillar, _ in sorted(c for c in capabilities.values() if c[3])
+        for _, number, pillar, _, _ in sorted(c for c in capabilities.values() if c[3])
     ]
+    current_edition = next((editions[c[4]] for c in capabilities.values() if c[3]), ["", ""])
     pillar_names = {name: neutralise(name) for _, name in current}
 
     rows = []
@@ -203,7 +211,8 @@ def ratings_rows(practitioners: QuerySet) -> list[list]:
         assessment = assessments.get(_key(person.latest_assessment_id))
         if assessment is None:
             for number, pillar in current:
-                rows.append([*who, "", NOT_STARTED, "", "", "", "", "", number, pillar_names[pillar], "", "", ""])
+                rows.append([*who, "", NOT_STARTED, "", "", "", "", "", *current_edition, number, pillar_names[pillar],
+                             "", "", ""])
             continue
         key = _key(assessment.pk)
         about = [neutralise(value) for value in (
@@ -214,9 +223,9 @@ def ratings_rows(practitioners: QuerySet) -> list[list]:
             assessment.submitted_at,
             assessment.appraiser_signed_at,
             assessment.practitioner_signed_at,
-        )]
+        )] + editions[assessment.framework_id]
         for capability_id, level_id in sorted(ratings[key], key=lambda rating: capabilities[rating[0]][:2]):
-            _, number, pillar, _ = capabilities[capability_id]
+            _, number, pillar, _, _ = capabilities[capability_id]
             level = level_values.get(level_id)
             rows.append([
                 *who, *about, number, pillar_names.get(pillar) or neutralise(pillar),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profession, Role
-from capability.models import Capability, RatingLevel
+from capability.models import Capability, Framework, RatingLevel
 from portfolios.models import (
     AppraiserRating,
     AssessmentEvidence,
@@ -104,22 +104,49 @@ def test_ratings_csv_has_a_row_for_each_practitioner_and_capability(admin_client
     assert rows[0] == RATINGS_HEADER
     assert rows[0] == [
         "Practitioner", "Email address", "Profession", "Assessment", "Status", "Period start", "Period end",
-        "Submitted", "Signed off by appraiser", "Signed off by practitioner", "Capability", "Pillar",
+        "Submitted", "Signed off by appraiser", "Signed off by practitioner", "Framework", "Edition",
+        "Capability", "Pillar",
         "Self rating", "Appraiser rating", "Evidence items for this capability",
     ]
     body = rows[1:]
     assert len(body) == 2 * capability_count
-    first = next(row for row in body if row[0] == "Ada Rated" and row[10] == "1")
+    first = next(row for row in body if row[0] == "Ada Rated" and row[12] == "1")
     assert first == [
         "Ada Rated", "ada@trust.example", "Midwife", "Self-assessment 2026", "Signed off", "2026-04-01",
-        "2027-03-31", "2027-02-01", "", "2027-03-02", "1", capability(framework, 1).pillar.name, "3", "4", "2",
+        "2027-03-31", "2027-02-01", "", "2027-03-02", "Consultant-level practice framework", "2020", "1",
+        capability(framework, 1).pillar.name, "3", "4", "2",
     ]
-    second = next(row for row in body if row[0] == "Ada Rated" and row[10] == "2")
-    assert second[12:] == ["", "", "0"]
+    second = next(row for row in body if row[0] == "Ada Rated" and row[12] == "2")
+    assert second[14:] == ["", "", "0"]
     not_started = [row for row in body if row[0] == "Ben Notstarted"]
     assert len(not_started) == capability_count
     assert {row[4] for row in not_started} == {"Not started"}
     assert {row[3] for row in not_started} == {""}
+    # Someone not started is shown against the framework they would start on.
+    assert {tuple(row[10:12]) for row in not_started} == {("Consultant-level practice framework", "2020")}
+
+
+def test_ratings_csv_says_which_framework_and_edition_each_row_is_of(admin_client, organisation, framework):
+    """Capability 1 of one framework is not capability 1 of another."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    call_command("load_framework", str(Path(__file__).resolve().parents[2] / "fixtures"
+                                       / "healthcare-leadership-model-outline.yaml"), verbosity=0)
+    outline = Framework.objects.get(slug="healthcare-leadership-model-outline")
+    leader = practitioner_in(organisation, full_name="Lee Outline")
+    consultant = practitioner_in(organisation, full_name="Cara Consultant")
+    AssessmentFactory(practitioner=leader, framework=outline)
+    AssessmentFactory(practitioner=consultant)
+
+    rows = read_csv(admin_client.get(url("ratings_csv", organisation)))[1:]
+
+    assert {(row[10], row[11], row[12], row[13]) for row in rows if row[0] == "Lee Outline" and row[12] == "1"} == {
+        ("Leadership model outline", "outline-1", "1", "Leadership dimensions")}
+    assert len([row for row in rows if row[0] == "Lee Outline"]) == 9
+    assert {(row[10], row[11]) for row in rows if row[0] == "Cara Consultant"} == {
+        ("Consultant-level practice framework", "2020")}
 
 
 @pytest.mark.parametrize(
@@ -185,9 +212,9 @@ def test_ratings_csv_gives_each_capability_its_ratings_dates_and_included_eviden
 
     assert text.startswith("\ufeff" + ",".join(RATINGS_HEADER))
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
-    ada_7 = next(row for row in rows if row[0] == 'Ada "Al" Rated' and row[10] == "7")
-    assert ada_7[4] == "Signed off" and ada_7[7] == "2026-07-02" and ada_7[12:] == ["4", "4", "1"]
-    assert next(row for row in rows if row[0] == "Cy Awaiting" and row[10] == "16")[14] == "3"
+    ada_7 = next(row for row in rows if row[0] == 'Ada "Al" Rated' and row[12] == "7")
+    assert ada_7[4] == "Signed off" and ada_7[7] == "2026-07-02" and ada_7[14:] == ["4", "4", "1"]
+    assert next(row for row in rows if row[0] == "Cy Awaiting" and row[12] == "16")[16] == "3"
     assert {row[1] for row in rows if row[0] == "Zoe Notstarted, RN"} == {"'=zoe@trust.example"}
 
 
