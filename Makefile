@@ -41,6 +41,8 @@ db: setup
 	$(RUN_ENV) $(MANAGE) migrate --noinput
 	$(RUN_ENV) $(MANAGE) createcachetable
 	$(RUN_ENV) $(MANAGE) load_framework
+	$(RUN_ENV) $(MANAGE) load_framework fixtures/healthcare-leadership-model-outline.yaml
+	$(RUN_ENV) $(MANAGE) load_crosswalk fixtures/crosswalks/consultant-level-practice-to-healthcare-leadership-model-outline.yaml
 	$(RUN_ENV) $(MANAGE) seed_demo
 
 # The web server and the task worker together (Procfile.dev), so packs and

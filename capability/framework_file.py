@@ -89,6 +89,18 @@ class PillarSpec:
 
 
 @dataclass(frozen=True)
+class Guidance:
+    """What an edition says about expectations, shown only where it says it:
+    the level below which a capability expected now is a gap, and suggested
+    numbers of evidence items (who suggests them, as pages name it)."""
+
+    expected_level: int | None = None
+    evidence_per_capability: tuple[int, int] | None = None
+    evidence_per_pillar: tuple[int, int] | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Edition:
     slug: str
     name: str
@@ -99,6 +111,7 @@ class Edition:
     description: str
     rating_scales: tuple[Scale, ...]
     pillars: tuple[PillarSpec, ...]
+    guidance: Guidance = Guidance()
 
 
 @dataclass(frozen=True)
@@ -408,6 +421,44 @@ def _pillars(checker: _Checker, top: _Mapping) -> tuple[PillarSpec, ...]:
 
 
 FRAMEWORK_FIELDS = {"slug", "name", "short_name", "version", "publisher", "year", "description"}
+GUIDANCE_FIELDS = {"expected_level", "evidence_per_capability", "evidence_per_pillar", "source"}
+
+
+def _range(checker: _Checker, guidance: _Mapping, key: str) -> tuple[int, int] | None:
+    if key not in guidance:
+        return None
+    path = f"guidance.{key}"
+    item = checker.mapping(guidance[key], guidance.key_lines[key], path, {"low", "high"}, {"low", "high"})
+    if item is None or not {"low", "high"} <= set(item):
+        return None
+    low = checker.whole_number(item, "low", path, low=0, high=999)
+    high = checker.whole_number(item, "high", path, low=0, high=999)
+    if high < low:
+        checker.problem(item.key_lines["high"], f"{path}.high", f"must be at least low ({low})")
+    return (low, high)
+
+
+def _guidance(checker: _Checker, top: _Mapping, scales: tuple[Scale, ...]) -> Guidance:
+    if "guidance" not in top:
+        return Guidance()
+    guidance = checker.mapping(top["guidance"], top.key_lines["guidance"], "guidance", GUIDANCE_FIELDS, set())
+    if guidance is None:
+        return Guidance()
+    expected = None
+    if "expected_level" in guidance:
+        expected = checker.whole_number(guidance, "expected_level", "guidance", low=1, high=20)
+        default = next((scale for scale in scales if scale.is_default), None)
+        if expected and default is not None and expected not in {level.value for level in default.levels}:
+            checker.problem(guidance.key_lines["expected_level"], "guidance.expected_level",
+                            f"must be a level value of the default scale {default.slug} "
+                            f"({', '.join(str(level.value) for level in default.levels)})")
+    per_capability = _range(checker, guidance, "evidence_per_capability")
+    per_pillar = _range(checker, guidance, "evidence_per_pillar")
+    source = checker.text(guidance, "source", "guidance", max_length=120, required=False)
+    if (per_capability or per_pillar) and not source:
+        checker.problem(guidance.line, "guidance.source",
+                        "is missing: say who suggests the numbers of evidence items, as pages will name it")
+    return Guidance(expected or None, per_capability, per_pillar, source)
 
 
 def parse(text: str) -> Edition:
@@ -415,7 +466,7 @@ def parse(text: str) -> Edition:
     every problem (line, field, what is wrong). Writes nothing."""
     data = _load_yaml(text)
     checker = _Checker()
-    top = checker.mapping(data, 1, "", {"format", "framework", "rating_scales", "pillars"},
+    top = checker.mapping(data, 1, "", {"format", "framework", "rating_scales", "pillars", "guidance"},
                           {"format", "framework", "rating_scales", "pillars"})
     if top is None:
         raise FrameworkFileError(checker.problems)
@@ -426,6 +477,7 @@ def parse(text: str) -> Edition:
         if "framework" in top else None
     scales = _scales(checker, top)
     pillars = _pillars(checker, top)
+    guidance = _guidance(checker, top, scales)
     if framework is None:
         raise FrameworkFileError(checker.problems)
     edition = Edition(
@@ -438,6 +490,7 @@ def parse(text: str) -> Edition:
         description=checker.text(framework, "description", "framework", required=False),
         rating_scales=scales,
         pillars=pillars,
+        guidance=guidance,
     )
     if checker.problems:
         raise FrameworkFileError(sorted(checker.problems, key=lambda p: p.line))

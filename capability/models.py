@@ -9,6 +9,9 @@ changes nothing.
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
+
+from core.audit import ChainedHistory
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
 
@@ -19,6 +22,12 @@ class FrameworkQuerySet(models.QuerySet):
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+
+GUIDE_RANGES = (
+    ("capability_guide", "evidence_per_capability_low", "evidence_per_capability_high", "per-capability"),
+    ("pillar_guide", "evidence_per_pillar_low", "evidence_per_pillar_high", "per-pillar"),
+)
 
 
 class Framework(models.Model):
@@ -40,6 +49,21 @@ class Framework(models.Model):
     # structure under it (capability/structure.py).
     structure_revision = models.PositiveIntegerField(default=0, editable=False)
 
+    # What the edition says about expectations (its file's `guidance`). A
+    # framework that says none of it shows none of it: no "below expected",
+    # no suggested numbers of evidence items.
+    expected_level = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="The level of the default scale below which a capability expected now is a gap.",
+    )
+    evidence_per_capability_low = models.PositiveSmallIntegerField(null=True, blank=True)
+    evidence_per_capability_high = models.PositiveSmallIntegerField(null=True, blank=True)
+    evidence_per_pillar_low = models.PositiveSmallIntegerField(null=True, blank=True)
+    evidence_per_pillar_high = models.PositiveSmallIntegerField(null=True, blank=True)
+    evidence_guide_source = models.CharField(
+        max_length=120, blank=True, help_text="Who suggests the numbers of evidence items, as pages name it."
+    )
+
     objects = FrameworkQuerySet.as_manager()
 
     class Meta:
@@ -50,10 +74,40 @@ class Framework(models.Model):
                 condition=models.Q(is_current=True),
                 name="framework_single_current",
             ),
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{low}__isnull": True, f"{high}__isnull": True})
+                    | models.Q(**{f"{low}__isnull": False, f"{high}__gte": models.F(low)}),
+                    name=f"framework_{name}_range",
+                    violation_error_message=f"The {label} guide needs a low and a high, the high at least the low",
+                )
+                for name, low, high, label in GUIDE_RANGES
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.version})"
+
+    def clean(self):
+        for _name, low, high, label in GUIDE_RANGES:
+            low_value, high_value = getattr(self, low), getattr(self, high)
+            if (low_value is None) != (high_value is None) or (
+                low_value is not None and high_value < low_value
+            ):
+                raise ValidationError({high: f"The {label} guide needs a low and a high, the high at least the low"})
+
+    @property
+    def guide_per_capability(self) -> tuple[int, int] | None:
+        """The suggested number of evidence items for each capability, if the edition suggests one."""
+        if self.evidence_per_capability_low is None:
+            return None
+        return (self.evidence_per_capability_low, self.evidence_per_capability_high)
+
+    @property
+    def guide_per_pillar(self) -> tuple[int, int] | None:
+        if self.evidence_per_pillar_low is None:
+            return None
+        return (self.evidence_per_pillar_low, self.evidence_per_pillar_high)
 
     def natural_key(self):
         return (self.slug,)
@@ -330,3 +384,91 @@ class RatingLevel(models.Model):
         return (*self.scale.natural_key(), self.value)
 
     natural_key.dependencies = ["capability.ratingscale"]
+
+
+class OrganisationFramework(models.Model):
+    """An edition an organisation's practitioners start new assessments on,
+    as its admins chose (organisations.services.set_frameworks). An
+    organisation with none starts them on the current edition. Assessments
+    already started keep their own edition whatever is chosen later.
+
+    Here rather than with organisations: starting an assessment
+    (portfolios) reads it, and portfolios is below the admin area."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="framework_choices"
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="organisation_choices")
+    chosen_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[ChainedHistory])
+
+    class Meta:
+        ordering = ["framework__name", "-framework__year"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "framework"], name="organisation_framework_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} uses {self.framework}"
+
+
+class Crosswalk(models.Model):
+    """How an older edition's capabilities (and elements) map onto a newer
+    edition's, loaded from a crosswalk file (capability/crosswalk_file.py).
+    Starting an assessment on the newer edition from one on the older
+    carries ratings, reflections and evidence links across it
+    (portfolios.services.start_assessment)."""
+
+    from_framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="crosswalks_out")
+    to_framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="crosswalks_in")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_framework", "to_framework"], name="crosswalk_unique_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(from_framework=models.F("to_framework")), name="crosswalk_between_two_editions",
+                violation_error_message="A crosswalk maps one edition onto another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_framework} to {self.to_framework}"
+
+
+class CrosswalkLink(models.Model):
+    """One older capability mapped to one newer capability, or to none (no
+    equivalent). A mapping of the file is the links sharing its `group`: one
+    to one, one to many (one source, several targets), many to one (several
+    sources, one target)."""
+
+    crosswalk = models.ForeignKey(Crosswalk, on_delete=models.CASCADE, related_name="links")
+    group = models.PositiveSmallIntegerField()
+    source = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+
+    class Meta:
+        ordering = ["group", "source__number", "target__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["crosswalk", "source", "target"], name="crosswalk_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} to {self.target or 'no equivalent'}"
+
+
+class CrosswalkElementLink(models.Model):
+    """One older element mapped to one newer element, or to none."""
+
+    crosswalk = models.ForeignKey(Crosswalk, on_delete=models.CASCADE, related_name="element_links")
+    source = models.ForeignKey(CapabilityElement, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(CapabilityElement, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["crosswalk", "source", "target"], name="crosswalk_element_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} to {self.target or 'no equivalent'}"

@@ -102,3 +102,23 @@ def levels(scale: RatingScale) -> list[RatingLevel]:
     """The scale's levels, lowest first. (Levels are part of an edition's
     frozen content, so the scale's id is enough of a key.)"""
     return _kept_or_loaded(("levels", scale.pk), lambda: list(scale.levels.order_by("value")))
+
+
+def level_named(scale: RatingScale, value: int | None) -> RatingLevel | None:
+    """The scale's level of this value (for wording such as "rated below
+    3 Established"), or None when there is no such level or no value."""
+    if value is None:
+        return None
+    return next((level for level in levels(scale) if level.value == value), None)
+
+
+def has_transition_points(framework: Framework) -> bool:
+    """Whether any element of the edition says when it is expected (so a
+    career stage means something for it). From the capabilities the pages
+    read anyway, not a query of its own."""
+    return any(
+        element.transition_point
+        for group in capabilities_by_pillar(framework).values()
+        for capability in group
+        for element in capability.elements.all()
+    )

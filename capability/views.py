@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from capability.models import Capability, Framework
+from capability.models import Capability, Framework, Pillar
 from capability.selectors import framework_for_pages
 
 
@@ -19,7 +19,7 @@ def edition_list(request):
 
 
 def overview(request, framework_slug: str | None = None):
-    framework = framework_for_pages(framework_slug)
+    framework = framework_for_pages(framework_slug, request.user)
     pillars = list(_pillars(framework))
     return render(
         request,
@@ -29,12 +29,15 @@ def overview(request, framework_slug: str | None = None):
             "pillars": [p for p in pillars if not p.is_foundation],
             "foundations": [p for p in pillars if p.is_foundation],
             "other_editions": Framework.objects.exclude(pk=framework.pk).exists(),
+            # An edition without an impact framework (the impact app's
+            # statements) links to none.
+            "has_impact": Pillar.objects.filter(framework=framework, impact_statements__isnull=False).exists(),
         },
     )
 
 
 def pillar_detail(request, pillar_slug: str, framework_slug: str | None = None):
-    framework = framework_for_pages(framework_slug)
+    framework = framework_for_pages(framework_slug, request.user)
     pillar = get_object_or_404(framework.pillars, slug=pillar_slug)
     capabilities = pillar.capabilities.order_by("number").with_elements()
     # The impact framework (the impact app) hangs off the pillar: read through
@@ -57,7 +60,7 @@ def pillar_detail(request, pillar_slug: str, framework_slug: str | None = None):
 
 
 def capability_detail(request, number: int, framework_slug: str | None = None):
-    framework = framework_for_pages(framework_slug)
+    framework = framework_for_pages(framework_slug, request.user)
     capability = get_object_or_404(
         Capability.objects.filter(framework=framework).select_related("pillar").with_elements(), number=number
     )

@@ -329,6 +329,8 @@ INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 FEEDBACK_MIN_GROUP_SIZE = max(2, int(os.environ.get("FEEDBACK_MIN_GROUP_SIZE", "3")))
 # Rater links: attempts per address per 10 minutes before a pause.
 FEEDBACK_LINK_RATE_LIMIT = int(os.environ.get("FEEDBACK_LINK_RATE_LIMIT", "30"))
+# The same for evidence confirmers' links (portfolios/views/confirmer.py).
+EVIDENCE_CONFIRMATION_RATE_LIMIT = int(os.environ.get("EVIDENCE_CONFIRMATION_RATE_LIMIT", "30"))
 
 # Sign-in hardening: lock an account out after repeated failures (django-axes),
 # end sessions after inactivity, and after an absolute limit whatever happens.

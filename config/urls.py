@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("", include("reports.urls")),
     path("feedback/respond/", include("feedback.rater_urls")),
+    path("confirm/", include("portfolios.confirmer_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("framework/", include("impact.urls")),

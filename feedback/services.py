@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.selectors import own_addresses, same_mailbox
 from capability.models import RatingLevel
 from feedback import emails, tokens
 from feedback.models import (
@@ -94,21 +95,8 @@ def close_overdue_rounds(*, today=None) -> int:
     return count
 
 
-def _same_mailbox(address: str) -> str:
-    """An address reduced to the mailbox it delivers to, so that plus tags
-    and letter case cannot make one person's address look like another's:
-    "Aisha.Khan+peer@Trust.nhs.uk" is aisha.khan@trust.nhs.uk."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
-def _own_addresses(practitioner) -> set[str]:
-    """The addresses known to be the practitioner's: their account's, and
-    those of the invitations they accepted."""
-    from accounts.models import Invitation
-
-    addresses = {practitioner.email, *Invitation.objects.filter(used_by=practitioner).values_list("email", flat=True)}
-    return {_same_mailbox(address) for address in addresses if address}
+_same_mailbox = same_mailbox
+_own_addresses = own_addresses
 
 
 def _check_dates(opens_on, closes_on, today) -> None:

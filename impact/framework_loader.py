@@ -127,6 +127,19 @@ def _write_impact(pillar: Pillar, spec) -> None:
 FRAMEWORK_FIELDS = ("name", "short_name", "version", "publisher", "year", "description")
 
 
+def _framework_values(edition: Edition) -> dict:
+    guidance = edition.guidance
+    per_capability = guidance.evidence_per_capability or (None, None)
+    per_pillar = guidance.evidence_per_pillar or (None, None)
+    return {
+        **{name: getattr(edition, name) for name in FRAMEWORK_FIELDS},
+        "expected_level": guidance.expected_level,
+        "evidence_per_capability_low": per_capability[0], "evidence_per_capability_high": per_capability[1],
+        "evidence_per_pillar_low": per_pillar[0], "evidence_per_pillar_high": per_pillar[1],
+        "evidence_guide_source": guidance.source,
+    }
+
+
 def load_edition(edition: Edition) -> LoadResult:
     """Write the edition a checked file describes. Raises EditionInUse, with
     nothing written, if it would change an edition that is in use."""
@@ -139,11 +152,10 @@ def load_edition(edition: Edition) -> LoadResult:
         if created:
             framework = Framework.objects.create(
                 slug=edition.slug, is_current=not Framework.objects.filter(is_current=True).exists(),
-                **{name: getattr(edition, name) for name in FRAMEWORK_FIELDS},
+                **_framework_values(edition),
             )
         else:
-            Framework.objects.filter(pk=framework.pk).update(
-                **{name: getattr(edition, name) for name in FRAMEWORK_FIELDS})
+            Framework.objects.filter(pk=framework.pk).update(**_framework_values(edition))
         _write(framework, edition)
         framework.refresh_from_db()
         if frozen and content_fingerprint(framework) != fingerprint:
@@ -159,6 +171,19 @@ def load_edition(edition: Edition) -> LoadResult:
             Framework.objects.filter(pk=framework.pk).update(structure_revision=framework.structure_revision + 1)
             framework.refresh_from_db()
     return LoadResult(framework=framework, created=created, changed=changed)
+
+
+def _dump_guidance(framework: Framework) -> dict:
+    guidance = {}
+    if framework.expected_level is not None:
+        guidance["expected_level"] = framework.expected_level
+    for key, value in (("evidence_per_capability", framework.guide_per_capability),
+                       ("evidence_per_pillar", framework.guide_per_pillar)):
+        if value is not None:
+            guidance[key] = {"low": value[0], "high": value[1]}
+    if framework.evidence_guide_source:
+        guidance["source"] = framework.evidence_guide_source
+    return guidance
 
 
 def dump(framework: Framework) -> str:
@@ -202,6 +227,7 @@ def dump(framework: Framework) -> str:
                         for level in s.levels.order_by("value")]}
             for s in RatingScale.objects.filter(framework=framework).order_by("slug")
         ],
+        **({"guidance": guidance} if (guidance := _dump_guidance(framework)) else {}),
         "pillars": pillars,
     }
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)

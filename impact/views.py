@@ -9,7 +9,7 @@ from impact.models import ImpactStatement
 
 
 def statements(request, framework_slug: str | None = None):
-    framework = framework_for_pages(framework_slug)
+    framework = framework_for_pages(framework_slug, request.user)
     pillars = framework.pillars.order_by("order").prefetch_related(
         Prefetch("impact_statements", queryset=ImpactStatement.objects.order_by("order").with_examples())
     )

@@ -175,3 +175,32 @@ class AcceptInvitationForm(NHSFormMixin, forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class FrameworksForm(NHSFormMixin, forms.Form):
+    """The editions an organisation's new assessments start on."""
+
+    submit_label = "Save frameworks"
+
+    frameworks = forms.MultipleChoiceField(
+        label="Frameworks for new assessments",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply. If you select more than one, practitioners choose when they start an "
+                  "assessment. Assessments already started keep the framework they were started on.",
+        error_messages={
+            "required": "Select at least one framework",
+            "invalid_choice": "Select frameworks from the list",
+        },
+    )
+
+    def __init__(self, *args, editions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editions = {framework.slug: framework for framework in editions}
+        self.fields["frameworks"].choices = [
+            (framework.slug, f"{framework.display_name} ({framework.version}), {framework.publisher}")
+            for framework in self.editions.values()
+        ]
+        self.helper.legend_size = "m"
+
+    def chosen(self):
+        return [self.editions[slug] for slug in self.cleaned_data["frameworks"]]

@@ -23,7 +23,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import AppraiserAssignment, Membership, Organisation, Role, User
-from capability.models import Capability, RatingLevel
+from capability import structure
+from capability.models import Framework, RatingLevel
 from core.stacked_charts import stacked_bar_chart
 from organisations.forms import NOT_STARTED, DashboardFilterForm
 from portfolios.models import (
@@ -96,7 +97,7 @@ def practitioner_queryset(organisation: Organisation) -> QuerySet[User]:
             rated_count=_count_for_latest(CapabilityRating.objects.filter(level__isnull=False)),
             capability_count=_count_for_latest(CapabilityRating.objects.all()),
             agreed_count=_count_for_latest(
-                AppraiserRating.objects.filter(level__isnull=False, assessment__framework__is_current=True)
+                AppraiserRating.objects.filter(level__isnull=False)
             ),
             status_since=Coalesce(
                 Subquery(last_move, output_field=DateTimeField()), F("latest_created_at"),
@@ -214,24 +215,28 @@ class PillarProfile:
     rows: list[ProfileRow]
 
 
-def capability_profile(practitioners: QuerySet[User]) -> tuple[list[str], list[PillarProfile]]:
+def capability_profile(practitioners: QuerySet[User], framework: Framework | None) -> tuple[list[str], list[PillarProfile]]:
     """How many agreed (appraiser's) ratings there are at each level, for
-    each capability of the current framework and each pillar, across the
-    latest assessments of these practitioners. Three queries, counted in
-    the database."""
-    capabilities = list(
-        Capability.objects.filter(framework__is_current=True)
-        .select_related("pillar")
-        .order_by("pillar__order", "number")
+    each capability of one edition (the organisation's: editions_for) and
+    each pillar, across the latest assessments of these practitioners that
+    are on it. Two queries, counted in the database; the edition's
+    capabilities come from the structure each process keeps."""
+    if framework is None:
+        return [], []
+    capabilities = sorted(
+        (c for group in structure.capabilities_by_pillar(framework).values() for c in group),
+        key=lambda c: c.number,
     )
+    pillars_by_id = {pillar.pk: pillar for pillar in structure.pillars(framework)}
+    capabilities.sort(key=lambda c: (pillars_by_id[c.pillar_id].order, c.number))
     levels = {
         level.value: f"{level.value} {level.label}"
-        for level in RatingLevel.objects.filter(scale__framework__is_current=True, scale__is_default=True)
+        for level in RatingLevel.objects.filter(scale__framework=framework, scale__is_default=True)
     }
     counts = (
         AppraiserRating.objects.filter(
             assessment_id__in=practitioners.values("latest_assessment_id"),
-            assessment__framework__is_current=True,
+            assessment__framework=framework,
             level__isnull=False,
         )
         .order_by()
@@ -245,10 +250,10 @@ def capability_profile(practitioners: QuerySet[User]) -> tuple[list[str], list[P
     values = sorted(levels)
     pillars: dict[int, PillarProfile] = {}
     for capability in capabilities:
+        name = pillars_by_id[capability.pillar_id].name
         pillar = pillars.setdefault(
             capability.pillar_id,
-            PillarProfile(name=capability.pillar.name, total_row=ProfileRow(capability.pillar.name, [0] * len(values)),
-                          rows=[]),
+            PillarProfile(name=name, total_row=ProfileRow(name, [0] * len(values)), rows=[]),
         )
         found = by_capability.get(capability.pk, {})
         row = ProfileRow(label=f"Capability {capability.number}", counts=[found.get(v, 0) for v in values])
@@ -309,3 +314,12 @@ def dashboard_selection(organisation: Organisation, data) -> tuple:
     return queryset, form, filtered
 
 
+
+
+def assessment_counts_by_framework(organisation) -> list[tuple[Framework, int]]:
+    """Each edition the organisation's assessments are on, with how many, by name. One query."""
+    return [
+        (framework, framework.assessment_count)
+        for framework in Framework.objects.filter(assessments__organisation=organisation)
+        .annotate(assessment_count=Count("assessments")).order_by("name", "-year")
+    ]

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import services
+from capability.models import Framework, OrganisationFramework
 from core import merge
 from accounts.models import (
     AppraiserAssignment,
@@ -335,3 +336,46 @@ def unassign_appraiser(*, organisation: Organisation, practitioner: User, apprai
             f"{practitioner.full_name or practitioner.email}"
         )
     assignment.delete()
+
+
+def frameworks_state(frameworks: Iterable) -> dict:
+    """The framework form's state, as core.merge compares it: one key an edition chosen."""
+    return {f"framework:{framework.slug}": True for framework in frameworks}
+
+
+@transaction.atomic
+def set_frameworks(
+    *, organisation: Organisation, frameworks: Iterable[Framework], changed_by: User,
+    shown: Mapping[str, str] | None = None,
+) -> list[Framework]:
+    """Make the editions the organisation's new assessments start on exactly
+    these (at least one). Assessments already started keep their edition.
+    ``shown`` is the fingerprint of the editions the page showed ticked
+    (core.merge): an edition another admin added or took away since stays as
+    they left it unless this save changed that edition too."""
+    wanted = {framework.slug: framework for framework in frameworks}
+    existing = {
+        choice.framework.slug: choice
+        for choice in OrganisationFramework.objects.select_for_update().filter(organisation=organisation)
+        .select_related("framework")
+    }
+    if shown is not None:
+        merged = merge.merge(
+            shown=shown,
+            stored=frameworks_state(choice.framework for choice in existing.values()),
+            submitted=frameworks_state(wanted.values()),
+        )
+        known = {**{slug: choice.framework for slug, choice in existing.items()}, **wanted}
+        wanted = {slug: known[slug] for slug in (key.partition(":")[2] for key in merged)}
+    if not wanted:
+        raise ValidationError({"frameworks": "Select at least one framework"})
+    for slug, choice in existing.items():
+        if slug not in wanted:
+            choice._history_user = changed_by
+            choice.delete()
+    for slug, framework in wanted.items():
+        if slug not in existing:
+            choice = OrganisationFramework(organisation=organisation, framework=framework)
+            choice._history_user = changed_by
+            choice.save()
+    return sorted(wanted.values(), key=lambda framework: (framework.name, -framework.year))

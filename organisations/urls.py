@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:organisation_id>/", views.dashboard, name="dashboard"),
     path("<uuid:organisation_id>/members/", views.members, name="members"),
     path("<uuid:organisation_id>/invite/", views.invite, name="invite"),
+    path("<uuid:organisation_id>/frameworks/", views.frameworks, name="frameworks"),
     path(member, views.member, name="member"),
     path(member + "roles/", views.member_roles, name="member_roles"),
     path(member + "deactivate/", views.member_deactivate, name="member_deactivate"),

@@ -18,6 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from capability import structure
 from capability.models import Capability
 from core.forms import NHSDateField, NHSFormHelper, NHSFormMixin
 from impact.models import EvidenceExample, ImpactStatement
@@ -544,6 +545,7 @@ class EvidenceFilterForm(NHSFormMixin, forms.Form):
     that filter is left out; the others still apply."""
 
     q = forms.CharField(label="Search your evidence", required=False, max_length=200)
+    framework = forms.ChoiceField(label="Framework", required=False)
     pillar = forms.ChoiceField(label="Pillar", required=False)
     capability = forms.TypedChoiceField(label="Capability", required=False, coerce=int, empty_value=None)
     type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any type"), *EvidenceType.choices])
@@ -556,11 +558,30 @@ class EvidenceFilterForm(NHSFormMixin, forms.Form):
         error_messages=_date_messages("date to show evidence to"),
     )
 
-    def __init__(self, *args, capabilities, **kwargs):
+    def __init__(self, *args, editions, **kwargs):
         super().__init__(*args, **kwargs)
-        pillars = {}
-        for capability in capabilities:
-            pillars.setdefault(capability.pillar.slug, capability.pillar)
+        # Pillars and capabilities are those of one edition: the one chosen,
+        # else the practitioner's first. The framework filter is asked only
+        # when there is more than one.
+        by_slug = {edition.slug: edition for edition in editions}
+        self.edition = by_slug.get(self.data.get("framework")) or next(iter(editions), None)
+        if len(editions) > 1:
+            self.fields["framework"].choices = [
+                ("", "Any framework"),
+                *((edition.slug, f"{edition.display_name} ({edition.version})") for edition in editions),
+            ]
+        else:
+            del self.fields["framework"]
+        pillars, capabilities = {}, []
+        if self.edition is not None:
+            for pillar in structure.pillars(self.edition):
+                pillars[pillar.slug] = pillar
+            capabilities = [
+                capability
+                for group in structure.capabilities_by_pillar(self.edition).values()
+                for capability in group
+            ]
+            capabilities.sort(key=lambda c: c.number)
         self.pillars = pillars
         self.capabilities = {c.number: c for c in capabilities}
         self.fields["pillar"].choices = [("", "Any pillar"), *((slug, p.name) for slug, p in pillars.items())]
@@ -568,12 +589,55 @@ class EvidenceFilterForm(NHSFormMixin, forms.Form):
             ("", "Any capability"),
             *((str(c.number), f"Capability {c.number}") for c in capabilities),
         ]
-        for name in ("pillar", "capability", "type"):
-            self.fields[name].error_messages["invalid_choice"] = f"Choose a {name} from the list"
+        for name in ("framework", "pillar", "capability", "type"):
+            if name in self.fields:
+                self.fields[name].error_messages["invalid_choice"] = f"Choose a {name} from the list"
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The date to show evidence to must be the same as or after the date from")
+        return cleaned
+
+
+class ConfirmationRequestForm(NHSFormMixin, forms.Form):
+    """Who to ask to confirm an evidence item."""
+
+    submit_label = "Send the request"
+
+    name = forms.CharField(label="Their full name", max_length=150,
+                           error_messages={"required": "Enter the name of the person who can confirm this evidence"})
+    role = forms.CharField(label="Their role", max_length=150, help_text="For example, ward manager or clinical lead",
+                           error_messages={"required": "Enter their role, for example ward manager"})
+    email = forms.EmailField(
+        label="Their email address", max_length=254,
+        help_text="Use their work email address. We will send them a link to see this evidence and reply.",
+        error_messages={"required": "Enter their email address",
+                        "invalid": "Enter an email address in the correct format, like name@example.nhs.uk"},
+    )
+
+
+class ConfirmerForm(NHSFormMixin, forms.Form):
+    """The confirmer's answer, on the page their link opens."""
+
+    submit_label = "Send your reply"
+
+    decision = forms.ChoiceField(
+        label="Can you confirm this evidence is a genuine account of what they did?",
+        choices=[("confirm", "Yes, I can confirm it"), ("decline", "No, I cannot confirm it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you can confirm this evidence"},
+    )
+    responder_role = forms.CharField(label="Your role", max_length=150,
+                                     error_messages={"required": "Enter your role"})
+    comment = forms.CharField(
+        label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional if you confirm it. If you cannot, say why.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "decline" and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", "Enter why you cannot confirm this evidence")
         return cleaned

@@ -29,9 +29,7 @@ from impact.models import EvidenceExample, ImpactStatement
 from portfolios import files as file_checks
 from portfolios.models import (
     JUSTIFICATION_MAX_LENGTH,
-    PRACTITIONER_EDITABLE,
     Assessment,
-    AssessmentEvidence,
     AssessmentStatus,
     Beneficiary,
     EvidenceAttachment,
@@ -41,24 +39,11 @@ from portfolios.models import (
     EvidenceType,
     PendingUpload,
 )
-from portfolios.services import include_evidence_in_drafts, latest_version
+from portfolios.evidence_versions import DETAIL_FIELDS, held_by_a_record, latest_version, new_version
+from portfolios.services import include_evidence_in_drafts
 
 PENDING_UPLOAD_LIFETIME = datetime.timedelta(hours=24)
 
-DETAIL_FIELDS = (
-    "title",
-    "evidence_type",
-    "framework_example",
-    "activity_date",
-    "description",
-    "impact",
-    "beneficiaries",
-    "link",
-    "confirmed_by_name",
-    "confirmed_by_role",
-    "confirmed_by_email",
-    "confirmed_on",
-)
 
 
 class EvidenceLocked(ValidationError):
@@ -183,8 +168,8 @@ def update_evidence(
     details, capability_links, impact_links = _from_state(merged)
     remove_attachment_ids = [str(pk) for pk in remove_attachment_ids]
     if stored != _state(details, capability_links, impact_links) or remove_attachment_ids or files or pending:
-        if evidence.assessment_links.exclude(assessment__status__in=PRACTITIONER_EDITABLE).exists():
-            evidence, renamed = _new_version(evidence)
+        if held_by_a_record(evidence):
+            evidence, renamed = new_version(evidence)
             remove_attachment_ids = [renamed.get(pk, pk) for pk in remove_attachment_ids]
     _set_details(evidence, **details)
     _save_details(evidence)
@@ -195,53 +180,6 @@ def update_evidence(
     remove_attachments(evidence=evidence, attachment_ids=remove_attachment_ids)
     _add_attachments(evidence, files=list(files), pending=list(pending))
     return evidence
-
-
-def _new_version(old: EvidenceItem) -> tuple[EvidenceItem, dict[str, str]]:
-    """Leave ``old`` as the record of the assessments submitted with it, and
-    make the next version, a copy with its links and files (sharing the
-    stored files), for the live portfolio. Drafts and returned assessments
-    move to the new version. Returns it and the new id of each old file."""
-    locked = EvidenceItem.objects.select_for_update().get(pk=old.pk)
-    feedback_round_id = locked.feedback_round_id
-    locked.is_current, locked.feedback_round = False, None
-    locked._history_user = locked.owner
-    locked.save(update_fields=["is_current", "feedback_round"])
-    new = EvidenceItem(
-        owner_id=locked.owner_id, previous_version=locked, version_number=locked.version_number + 1,
-        feedback_round_id=feedback_round_id, created_at=locked.created_at,
-        **{name: getattr(locked, name) for name in DETAIL_FIELDS if name != "framework_example"},
-        framework_example_id=locked.framework_example_id,
-    )
-    new._history_user = new.owner
-    new.save()
-    bulk_create_with_history(
-        [EvidenceCapabilityLink(evidence=new, capability_id=link.capability_id, justification=link.justification,
-                                owner_id=new.owner_id) for link in locked.capability_links.all()],
-        EvidenceCapabilityLink, default_user=new.owner,
-    )
-    bulk_create_with_history(
-        [EvidenceImpactLink(evidence=new, impact_statement_id=link.impact_statement_id,
-                            justification=link.justification) for link in locked.impact_links.all()],
-        EvidenceImpactLink, default_user=new.owner,
-    )
-    renamed = {}
-    copies = []
-    for attachment in locked.attachments.all():
-        copy = EvidenceAttachment(evidence=new, file=attachment.file.name, original_name=attachment.original_name,
-                                  content_type=attachment.content_type, size=attachment.size)
-        renamed[str(attachment.pk)] = str(copy.pk)
-        copies.append(copy)
-    bulk_create_with_history(copies, EvidenceAttachment, default_user=new.owner)
-    moving = list(locked.assessment_links.filter(assessment__status__in=PRACTITIONER_EDITABLE))
-    for link in moving:
-        link._history_user = new.owner
-        link.delete()
-    bulk_create_with_history(
-        [AssessmentEvidence(assessment_id=link.assessment_id, evidence=new) for link in moving],
-        AssessmentEvidence, default_user=new.owner,
-    )
-    return new, renamed
 
 
 def evidence_state(evidence: EvidenceItem) -> dict:

@@ -34,13 +34,30 @@ class StartAssessmentForm(NHSFormMixin, forms.Form):
         },
     )
 
-    def __init__(self, *args, previous=None, **kwargs):
+    def __init__(self, *args, previous=None, options=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.previous = previous
+        self.options = {option.key: option for option in options}
+        if len(self.options) > 1:
+            # Asked only when there is a choice: the organisation decides the
+            # framework, so the two are chosen together.
+            self.fields["option"] = forms.ChoiceField(
+                label="Which organisation and framework is this assessment for?",
+                help_text="Each organisation chooses the framework its assessments use.",
+                choices=[(key, option.label) for key, option in self.options.items()],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Select which organisation and framework this assessment is for",
+                    "invalid_choice": "Select an organisation and framework from the list",
+                },
+            )
+            self.order_fields(["option"])
         if previous is not None:
             self.fields["copy_forward"] = forms.BooleanField(
                 label=f"Copy ratings, reflections and evidence from “{previous.title}”",
-                help_text="You can change anything you copy.",
+                help_text="You can change anything you copy. If the new assessment is on another framework, they "
+                          "are carried across where a crosswalk says which capabilities match, and you can check "
+                          "what was carried and from where.",
                 required=False,
                 initial=True,
             )
@@ -50,6 +67,13 @@ class StartAssessmentForm(NHSFormMixin, forms.Form):
         if not title:
             raise forms.ValidationError("Enter a title for the assessment")
         return title
+
+    def chosen_option(self):
+        """The (organisation, edition) to start on: the one selected, or the
+        only one there is (None when there is none: the service decides)."""
+        if "option" in self.fields:
+            return self.options[self.cleaned_data["option"]]
+        return next(iter(self.options.values()), None)
 
     def clean(self):
         cleaned = super().clean()

@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 from core.audit import ChainedHistory
 
 from accounts.models import Organisation
-from capability.models import Capability, Framework, RatingLevel, RatingScale
+from capability.models import Capability, Crosswalk, Framework, RatingLevel, RatingScale
 from impact.models import EvidenceExample, ImpactStatement
 
 REFLECTION_MAX_LENGTH = 10_000
@@ -346,6 +346,103 @@ class AssessmentEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evidence.title} in {self.assessment.title}"
+
+
+class ConfirmationStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for a reply"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class EvidenceConfirmationQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(status=ConfirmationStatus.CONFIRMED)
+
+    def open(self):
+        return self.filter(status=ConfirmationStatus.REQUESTED)
+
+
+class EvidenceConfirmation(models.Model):
+    """A named person asked to confirm that an evidence item is genuine, and
+    their answer. They answer through a link with no account (the token
+    design of the 360° rater links: core.link_tokens): it works once, until
+    ``expires_at``, and not after it is withdrawn.
+
+    ``evidence`` is the version they were asked about and saw; it never
+    changes. ``current_evidence`` follows the item's later versions
+    (evidence_versions.new_version), so the live item can say "changed since
+    confirmed" while the confirmed version stays as it was."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # An item deleted from the portfolio (only ever one no record holds)
+    # takes its confirmations with it; its history keeps them.
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="confirmations")
+    current_evidence = models.ForeignKey(EvidenceItem, on_delete=models.SET_NULL, null=True, related_name="+")
+    name = models.CharField(max_length=150)
+    role = models.CharField("role", max_length=150)
+    email = models.EmailField()
+    status = models.CharField(max_length=20, choices=ConfirmationStatus.choices, default=ConfirmationStatus.REQUESTED)
+    token_nonce = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    # As the confirmer gives them when they answer.
+    responder_role = models.CharField(max_length=150, blank=True)
+    comment = models.TextField(blank=True)
+
+    history = HistoricalRecords(bases=[ChainedHistory], excluded_fields=["token_nonce", "token_hash"])
+    objects = EvidenceConfirmationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evidence", "email"], condition=models.Q(status="requested"),
+                name="evidence_confirmation_one_open_per_email",
+            ),
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="evidence_confirmation_email_lower"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["confirmed", "declined"], responded_at__isnull=False)
+                | models.Q(status__in=["requested", "withdrawn"]),
+                name="evidence_confirmation_answer_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()}) for {self.evidence}"
+
+
+class CarriedOver(models.Model):
+    """What starting this assessment from one on an older edition carried
+    across a crosswalk: one row for each older capability and each newer
+    capability it maps to, or one with no target where it has no
+    equivalent. Written once, when the assessment is started
+    (portfolios.carry), so the practitioner can see what came from where and
+    review what had no equivalent."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="carried_over")
+    crosswalk = models.ForeignKey(Crosswalk, on_delete=models.PROTECT, related_name="carried")
+    source = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(Capability, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The older rating as it was (its value on the older scale), and what of
+    # it became the newer capability's.
+    source_level = models.ForeignKey(RatingLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    carried_level = models.BooleanField(default=False)
+    carried_reflection = models.BooleanField(default=False)
+    evidence_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["target__number", "source__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "source", "target"], name="carried_over_once",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} to {self.target or 'no equivalent'} in {self.assessment}"
 
 
 class AssessmentTransition(ChainedHistory):

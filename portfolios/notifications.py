@@ -59,3 +59,22 @@ def after_move(*, assessment, name: str, request=None) -> None:
             message.send()
 
     transaction.on_commit(send)
+
+
+def send_confirmation_request(*, confirmation, token: str, request=None, reminder: bool = False) -> None:
+    """The email asking someone to confirm an evidence item: their own link,
+    and nothing of the item beyond its title (the link shows the rest)."""
+    path = reverse("evidence_confirm", kwargs={"token": token})
+    link = request.build_absolute_uri(path) if request is not None else f"{settings.SITE_URL}{path}"
+    practitioner = confirmation.evidence.owner
+    context = {
+        "confirmation": confirmation, "practitioner": practitioner, "title": confirmation.evidence.title,
+        "link": link, "reminder": reminder, "service_name": settings.SERVICE_NAME,
+    }
+    subject = f"{practitioner.full_name} has asked you to confirm their evidence"
+    message = EmailMultiAlternatives(
+        subject=f"Reminder: {subject}" if reminder else subject,
+        body=render_to_string("emails/confirmation_request.txt", context), to=[confirmation.email],
+    )
+    message.attach_alternative(render_to_string("emails/confirmation_request.html", context), "text/html")
+    message.send()

@@ -6,11 +6,14 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 
+from accounts.models import Membership, Organisation, Role
 from capability import structure
-from capability.models import Capability, Pillar, TransitionPoint
+from capability.models import Capability, Framework, Pillar, TransitionPoint
+from capability.models import OrganisationFramework
+from capability.selectors import chosen_editions
 from portfolios.models import (
     AppraiserRating,
     Assessment,
@@ -19,11 +22,6 @@ from portfolios.models import (
     EvidenceCapabilityLink,
     EvidenceItem,
 )
-
-# The national ePortfolio route's guidance: a gentle indicator, not a rule.
-GUIDE_PER_CAPABILITY = (1, 2)
-GUIDE_PER_PILLAR = (4, 6)
-EXPECTED_LEVEL = 3
 
 
 def assessments_for_pages(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
@@ -41,6 +39,62 @@ def assessment_list(user) -> list[Assessment]:
             rated_count=Count("ratings", filter=Q(ratings__level__isnull=False), distinct=True),
             capability_count=Count("ratings", distinct=True),
         )
+    )
+
+
+@dataclass(frozen=True)
+class StartOption:
+    """An organisation a practitioner may start an assessment for, and one
+    of the editions it uses."""
+
+    organisation: Organisation
+    framework: Framework
+
+    @property
+    def key(self) -> str:
+        return f"{self.organisation.pk}:{self.framework.slug}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.organisation.name}: {self.framework.display_name} ({self.framework.version})"
+
+
+def start_options(practitioner) -> list[StartOption]:
+    """Every (organisation, edition) the practitioner may start an
+    assessment on: each organisation where they are an active practitioner
+    (oldest membership first), with the editions it chose, or the current
+    edition if it chose none. Two queries, three when one chose none."""
+    organisations = list({
+        membership.organisation_id: membership.organisation
+        for membership in Membership.objects.active().filter(user=practitioner, role=Role.PRACTITIONER)
+        .select_related("organisation").order_by("created_at")
+    }.values())
+    chosen = chosen_editions(organisation.pk for organisation in organisations)
+    current = None
+    if any(organisation.pk not in chosen for organisation in organisations):
+        current = list(Framework.objects.current())
+    return [
+        StartOption(organisation, framework)
+        for organisation in organisations
+        for framework in chosen.get(organisation.pk) or current
+    ]
+
+
+def editions_of(practitioner) -> list[Framework]:
+    """The editions a practitioner's evidence is mapped against: those of
+    their assessments, latest assessment first, then those their
+    organisations start new assessments on (start_options), by name. One
+    query: the frameworks table is small, so each test is a cheap EXISTS."""
+    own = Assessment.objects.filter(practitioner=practitioner, framework=OuterRef("pk"))
+    practising = Membership.objects.active().filter(user=practitioner, role=Role.PRACTITIONER)
+    chosen = OrganisationFramework.objects.filter(
+        framework=OuterRef("pk"), organisation_id__in=practising.values("organisation_id"))
+    choosing_none = practising.exclude(organisation__framework_choices__isnull=False)
+    return list(
+        Framework.objects.annotate(
+            latest=Subquery(own.order_by("-period_end", "-created_at").values("period_end")[:1])
+        ).filter(Q(Exists(own)) | Q(Exists(chosen)) | Q(is_current=True) & Q(Exists(choosing_none)))
+        .order_by(F("latest").desc(nulls_last=True), "name", "-year")
     )
 
 
@@ -78,6 +132,10 @@ class CapabilityRow:
     evidence: list = field(default_factory=list)
     expected_now: bool = False
     appraiser_rating: "AppraiserRating | None" = None
+    # The edition's guidance (Framework.expected_level, guide_per_capability):
+    # an edition without it marks nothing below expected and has no guide.
+    expected_level: int | None = None
+    guide: tuple[int, int] | None = None
 
     @property
     def appraiser_value(self) -> int | None:
@@ -99,7 +157,9 @@ class CapabilityRow:
 
     @property
     def below_expected(self) -> bool:
-        return self.expected_now and (self.level_value is None or self.level_value < EXPECTED_LEVEL)
+        return self.expected_now and self.expected_level is not None and (
+            self.level_value is None or self.level_value < self.expected_level
+        )
 
     @property
     def is_gap(self) -> bool:
@@ -107,7 +167,10 @@ class CapabilityRow:
 
     @property
     def evidence_guide(self) -> str:
-        low, high = GUIDE_PER_CAPABILITY
+        """below, within or above the edition's guide; empty without one."""
+        if self.guide is None:
+            return ""
+        low, high = self.guide
         count = len(self.evidence)
         if count < low:
             return "below"
@@ -118,6 +181,7 @@ class CapabilityRow:
 class PillarRows:
     pillar: Pillar
     rows: list[CapabilityRow]
+    guide: tuple[int, int] | None = None
 
     @property
     def evidence_count(self) -> int:
@@ -135,7 +199,9 @@ class PillarRows:
 
     @property
     def evidence_guide(self) -> str:
-        low, high = GUIDE_PER_PILLAR
+        if self.guide is None:
+            return ""
+        low, high = self.guide
         if self.evidence_count < low:
             return "below"
         return "within" if self.evidence_count <= high else "above"
@@ -158,15 +224,15 @@ def evidence_url_makers():
 
 
 def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
-                      with_files: bool = False) -> list[PillarRows]:
+                      with_files: bool = False, with_confirmations: bool = False) -> list[PillarRows]:
     """Every capability of the assessment grouped by pillar, with its rating,
     the evidence included in the assessment that is mapped to it, and whether
     it is expected now at the practitioner's career stage; with_appraiser:
     the appraiser's rating too; with_files: each item's files
     (item.attachment_list, with a download_url each). A capability is
     expected now when any of its elements is. Three queries, one more for
-    each of with_appraiser and with_files: pages leave out what they do not
-    show."""
+    each of with_appraiser, with_files and with_confirmations (each item's
+    confirmation_notes): pages leave out what they do not show."""
     # The edition's capabilities and the scale's levels come from the
     # structure each process keeps (editions in use cannot change), not
     # from joins read and built into objects again on every page.
@@ -201,6 +267,9 @@ def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
     )
     evidence = defaultdict(list)
     detail_url, download_url = evidence_url_makers()
+    included = list(included)
+    if with_confirmations:
+        attach_confirmation_notes(included)
     for item in included:
         item.detail_url = detail_url(item.pk)
         for attachment in getattr(item, "attachment_list", ()):
@@ -217,8 +286,11 @@ def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
         for capability_id, point in structure.transition_points(assessment.framework):
             if TransitionPoint.rank(point) <= rank:
                 expected_capabilities.add(capability_id)
+    framework = assessment.framework
+    expected_level = framework.expected_level if expected_capabilities else None
+    guide_per_capability = framework.guide_per_capability
     pillars = []
-    for pillar in structure.pillars(assessment.framework):
+    for pillar in structure.pillars(framework):
         rows = [
             CapabilityRow(
                 capability=rating.capability,
@@ -226,11 +298,13 @@ def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
                 evidence=evidence.get(capability_id, []),
                 expected_now=capability_id in expected_capabilities,
                 appraiser_rating=appraiser_ratings.get(capability_id),
+                expected_level=expected_level,
+                guide=guide_per_capability,
             )
             for capability_id, rating in ratings.items()
             if rating.capability.pillar_id == pillar.pk
         ]
-        pillars.append(PillarRows(pillar=pillar, rows=rows))
+        pillars.append(PillarRows(pillar=pillar, rows=rows, guide=framework.guide_per_pillar))
     return pillars
 
 
@@ -285,3 +359,44 @@ def appraiser_caseload(user) -> list[dict]:
         rows.append(row)
     rows.sort(key=lambda r: (not r["needs_attention"], r["practitioner"].full_name))
     return rows
+
+
+@dataclass(frozen=True)
+class ConfirmationNote:
+    """"Confirmed by … on …" for an item: ``changed_since`` when the item
+    shown is a later version than the one confirmed."""
+
+    name: str
+    role: str
+    on: object
+    changed_since: bool
+
+
+def confirmation_notes_from(item, confirmations) -> list[ConfirmationNote]:
+    """The notes for one item from its confirmations (any status), earliest first."""
+    return [
+        ConfirmationNote(name=c.name, role=c.responder_role or c.role, on=c.responded_at,
+                         changed_since=c.evidence_id != item.pk)
+        for c in sorted(confirmations, key=lambda c: c.responded_at or c.requested_at)
+        if c.status == "confirmed"
+    ]
+
+
+def attach_confirmation_notes(items) -> None:
+    """Give each item ``confirmation_notes``: who confirmed it (this version,
+    or an earlier one it changed from), earliest first. One query."""
+    from portfolios.models import EvidenceConfirmation
+
+    by_id = {item.pk: item for item in items}
+    found = {pk: [] for pk in by_id}
+    if by_id:
+        for confirmation in (
+            EvidenceConfirmation.objects.confirmed()
+            .filter(Q(evidence_id__in=by_id) | Q(current_evidence_id__in=by_id))
+            .only("evidence_id", "current_evidence_id", "name", "role", "responder_role", "responded_at",
+                  "requested_at", "status")
+        ):
+            found[confirmation.evidence_id if confirmation.evidence_id in by_id
+                  else confirmation.current_evidence_id].append(confirmation)
+    for pk, item in by_id.items():
+        item.confirmation_notes = confirmation_notes_from(item, found[pk])

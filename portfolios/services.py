@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from accounts.models import Membership, Role
+from accounts.models import Organisation
 from capability.models import Capability, Framework, RatingScale
 from portfolios.models import (
     PRACTITIONER_EDITABLE,
@@ -18,8 +18,12 @@ from portfolios.models import (
     AssessmentEvidence,
     AssessmentStatus,
     CapabilityRating,
+    CarriedOver,
     EvidenceItem,
 )
+from portfolios import carry
+from portfolios.evidence_versions import latest_version
+from portfolios.queries import StartOption, start_options
 
 
 class StaleVersion(Exception):
@@ -43,6 +47,36 @@ class RatingInput:
     evidence_ids: set
 
 
+def _start_option(practitioner, organisation, framework) -> StartOption:
+    options = start_options(practitioner)
+    if not options:
+        # Not a practitioner anywhere (yet): an assessment of their own, on
+        # the edition given or the current one.
+        return StartOption(None, framework or Framework.objects.current().get())
+    matching = [
+        option for option in options
+        if (organisation is None or option.organisation.pk == organisation.pk)
+        and (framework is None or option.framework.pk == framework.pk)
+    ]
+    if not matching:
+        raise ValidationError(
+            {"option": "Select an organisation and framework from the list"}
+            if organisation is not None else
+            {"option": f"{framework} is not used by your organisation. Ask your organisation admin"}
+        )
+    return matching[0]
+
+
+def _same_edition_ratings(copy_from, scale) -> dict:
+    """Copied forward on the same edition: reflections and priorities, and
+    levels when on the same scale."""
+    same_scale = copy_from.rating_scale_id == scale.pk
+    return {
+        r.capability_id: carry.Carried(r.level_id if same_scale else None, r.reflection, r.development_priority)
+        for r in copy_from.ratings.all()
+    }
+
+
 def previous_assessment(practitioner) -> Assessment | None:
     return Assessment.objects.for_practitioner(practitioner).latest_first().first()
 
@@ -56,20 +90,22 @@ def start_assessment(
     period_end: date,
     copy_from: Assessment | None = None,
     framework: Framework | None = None,
+    organisation: Organisation | None = None,
 ) -> Assessment:
-    """Start an assessment on the current framework edition and its default
-    scale, with every capability unrated, or copied forward from an earlier
-    assessment of the same practitioner on the same edition."""
-    framework = framework or Framework.objects.current().get()
-    scale = RatingScale.objects.get(framework=framework, is_default=True)
+    """Start an assessment for one of the practitioner's organisations on
+    one of the editions it uses (portfolios.queries.start_options; by
+    default the first), on the edition's default scale, with every
+    capability unrated, or copied forward from an earlier assessment of the
+    same practitioner on the same edition. An organisation or edition the
+    practitioner may not start on is refused."""
     if copy_from is not None and copy_from.practitioner_id != practitioner.pk:
         raise PermissionDenied("Only your own assessments can be copied")
-    membership = (
-        Membership.objects.active().filter(user=practitioner, role=Role.PRACTITIONER).order_by("created_at").first()
-    )
+    option = _start_option(practitioner, organisation, framework)
+    organisation, framework = option.organisation, option.framework
+    scale = RatingScale.objects.get(framework=framework, is_default=True)
     assessment = Assessment(
         practitioner=practitioner,
-        organisation=membership.organisation if membership else None,
+        organisation=organisation,
         framework=framework,
         rating_scale=scale,
         title=title,
@@ -80,28 +116,37 @@ def start_assessment(
     assessment.full_clean()
     assessment.save()
 
-    previous = {}
-    copy_levels = False
-    if copy_from is not None and copy_from.framework_id == framework.pk:
-        previous = {r.capability_id: r for r in copy_from.ratings.all()}
-        copy_levels = copy_from.rating_scale_id == scale.pk
+    # Copied forward: on the same edition as it was, on another across the
+    # crosswalk between them (portfolios.carry), if there is one.
+    across = None
+    if copy_from is not None and copy_from.framework_id != framework.pk:
+        crosswalk = carry.crosswalk_between(copy_from, framework)
+        across = carry.plan(crosswalk=crosswalk, older=copy_from, scale=scale) if crosswalk else None
+    starts = {} if copy_from is None else across.ratings if across else (
+        _same_edition_ratings(copy_from, scale) if copy_from.framework_id == framework.pk else {})
     bulk_create_with_history(
         [CapabilityRating(
             assessment=assessment,
             capability=capability,
-            level_id=previous[capability.pk].level_id if copy_levels and capability.pk in previous else None,
-            reflection=previous[capability.pk].reflection if capability.pk in previous else "",
-            development_priority=previous[capability.pk].development_priority if capability.pk in previous else False,
+            level_id=starts[capability.pk].level_id if capability.pk in starts else None,
+            reflection=starts[capability.pk].reflection if capability.pk in starts else "",
+            development_priority=starts[capability.pk].development_priority if capability.pk in starts else False,
         )
          for capability in Capability.objects.filter(framework=framework)],
         CapabilityRating, default_user=practitioner,
     )
     if copy_from is not None:
+        items, linked = carry.carry_evidence(older=copy_from, targets=across.targets if across else None)
         bulk_create_with_history(
-            [AssessmentEvidence(assessment=assessment, evidence_id=evidence_id)
-             for evidence_id in copy_from.evidence_links.values_list("evidence_id", flat=True)],
+            [AssessmentEvidence(assessment=assessment, evidence=item) for item in items],
             AssessmentEvidence, default_user=practitioner,
         )
+        if across:
+            for row in across.rows:
+                row.assessment = assessment
+                if row.target_id is not None:
+                    row.evidence_count = linked.get((row.source_id, row.target_id), 0)
+            CarriedOver.objects.bulk_create(across.rows)
     return assessment
 
 
@@ -216,22 +261,6 @@ def include_evidence_in_drafts(*, evidence: EvidenceItem) -> None:
         [AssessmentEvidence(assessment_id=pk, evidence=evidence) for pk in drafts if pk not in existing],
         AssessmentEvidence, default_user=evidence.owner,
     )
-
-
-def latest_version(evidence: EvidenceItem) -> EvidenceItem:
-    """The live version of an item, from any of its versions; ValidationError
-    if it has since been deleted from the live portfolio."""
-    if evidence.is_current:
-        return evidence
-    latest = evidence
-    while True:
-        newer = EvidenceItem.objects.filter(previous_version=latest).first()
-        if newer is None:
-            break
-        latest = newer
-    if not latest.is_current:
-        raise ValidationError("This evidence was deleted after you opened this page, so it could not be saved")
-    return latest
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolios.views import assessments, evidence, review
+from portfolios.views import assessments, confirmations, evidence, review
 
 app_name = "portfolios"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("assessments/<uuid:pk>/", assessments.summary, name="assessment_summary"),
     path("assessments/<uuid:pk>/pillars/<slug:pillar_slug>/", assessments.pillar_page, name="assessment_pillar"),
     path("assessments/<uuid:pk>/gaps/", assessments.gaps, name="assessment_gaps"),
+    path("assessments/<uuid:pk>/carried/", assessments.carried, name="assessment_carried"),
     path("assessments/<uuid:pk>/submit/", assessments.submit, name="assessment_submit"),
     path("assessments/<uuid:pk>/review/", review.review, name="review"),
     path("assessments/<uuid:pk>/decision/", review.practitioner_decision, name="practitioner_decision"),
@@ -24,4 +25,9 @@ urlpatterns = [
     path("evidence/<uuid:pk>/edit/", evidence.evidence_edit, name="evidence_edit"),
     path("evidence/<uuid:pk>/delete/", evidence.evidence_delete, name="evidence_delete"),
     path("evidence/<uuid:pk>/files/<uuid:file_pk>/", evidence.attachment_download, name="attachment_download"),
+    path("evidence/<uuid:pk>/confirmation/", confirmations.request_confirmation, name="confirmation_request"),
+    path("evidence/<uuid:pk>/confirmation/<uuid:confirmation_pk>/remind/", confirmations.remind,
+         name="confirmation_remind"),
+    path("evidence/<uuid:pk>/confirmation/<uuid:confirmation_pk>/withdraw/", confirmations.withdraw,
+         name="confirmation_withdraw"),
 ]

@@ -261,19 +261,22 @@ def evidence_header(pillars: list) -> list[str]:
         "Email address",
         "Profession",
         "Evidence items",
+        # The edition the pillar columns are of.
+        "Framework",
+        "Edition",
         *(f"Evidence items for {pillar.name}" for pillar in pillars),
         "Evidence items with attached files",
     ]
 
 
-def evidence_rows(practitioners: QuerySet) -> tuple[list[str], list[list]]:
+def evidence_rows(practitioners: QuerySet, framework) -> tuple[list[str], list[list]]:
     """The header and one row per practitioner: how many evidence items they
-    have, how many are mapped to each pillar of the current framework (an
-    item mapped to capabilities in two pillars counts in both), and how many
-    have files attached. Four queries."""
+    have, how many are mapped to each pillar of ``framework`` (the
+    organisation's edition; an item mapped to capabilities in two pillars
+    counts in both), and how many have files attached. Four queries."""
     people = _practitioners(practitioners)
     ids = [person.pk for person in people]
-    pillars = list(Pillar.objects.filter(framework__is_current=True).order_by("order"))
+    pillars = list(Pillar.objects.filter(framework=framework).order_by("order"))
     totals = {
         row["owner_id"]: row
         for row in EvidenceItem.objects.current().filter(owner_id__in=ids)
@@ -287,7 +290,7 @@ def evidence_rows(practitioners: QuerySet) -> tuple[list[str], list[list]]:
     per_pillar = {
         (row["evidence__owner_id"], row["capability__pillar_id"]): row["n"]
         for row in EvidenceCapabilityLink.objects.filter(
-            evidence__owner_id__in=ids, evidence__is_current=True, capability__framework__is_current=True
+            evidence__owner_id__in=ids, evidence__is_current=True, capability__framework=framework
         )
         .order_by()
         .values("evidence__owner_id", "capability__pillar_id")
@@ -301,6 +304,8 @@ def evidence_rows(practitioners: QuerySet) -> tuple[list[str], list[list]]:
             person.email,
             profession_label(person),
             counts.get("total", 0),
+            framework.display_name if framework else "",
+            framework.version if framework else "",
             *(per_pillar.get((person.pk, pillar.pk), 0) for pillar in pillars),
             counts.get("with_files", 0),
         ])

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from capability.selectors import editions_for
 from core.pdf import html_to_pdf
 from organisations.selectors import (
     CLOSED_STATUSES,
@@ -85,7 +86,8 @@ def organisation_report_context(organisation, practitioners: QuerySet, *, form=N
     organisations.selectors.practitioner_queryset, filtered or not)."""
     today = timezone.localdate()
     rows = [practitioner_row(user, today) for user in practitioners]
-    levels, pillars = capability_profile(practitioners)
+    profile_framework = next(iter(editions_for(organisation)), None)
+    levels, pillars = capability_profile(practitioners, profile_framework)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.status_label] = counts.get(row.status_label, 0) + 1
@@ -97,6 +99,7 @@ def organisation_report_context(organisation, practitioners: QuerySet, *, form=N
     filters = _filter_summary(form)
     return {
         "organisation": organisation,
+        "profile_framework": profile_framework,
         "generated_at": timezone.now(),
         "today": today,
         "rows": rows,

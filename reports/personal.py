@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from accounts.models import AppraiserAssignment, Membership
 from portfolios.models import (
+    EvidenceConfirmation,
     AppraiserRating,
     Assessment,
     AssessmentEvidence,
@@ -184,6 +185,7 @@ def _evidence(user) -> tuple[list[dict], dict, list[_File]]:
                 ),
             ),
             Prefetch("attachments", queryset=EvidenceAttachment.objects.order_by("uploaded_at", "original_name")),
+            Prefetch("confirmations", queryset=EvidenceConfirmation.objects.order_by("requested_at")),
         )
         .order_by("created_at", "pk")
     )
@@ -211,6 +213,13 @@ def _evidence(user) -> tuple[list[dict], dict, list[_File]]:
                 "email": item.confirmed_by_email,
                 "date": item.confirmed_on,
             } if item.confirmed_by_name or item.confirmed_by_email or item.confirmed_on else None,
+            # Requests to confirm this version, and the answers (confirmed evidence).
+            "confirmation_requests": [
+                {"name": c.name, "role": c.role, "email": c.email, "status": c.get_status_display(),
+                 "asked_at": c.requested_at, "answered_at": c.responded_at, "their_role": c.responder_role,
+                 "comment": c.comment}
+                for c in item.confirmations.all()
+            ],
             "created_at": item.created_at,
             "updated_at": item.updated_at,
             "capabilities": [

@@ -40,6 +40,7 @@ from portfolios.models import (
     EvidenceItem,
 )
 from portfolios.queries import (
+    attach_confirmation_notes,
     CapabilityRow,
     PillarRows,
     assessment_matrix,
@@ -108,7 +109,7 @@ def _assessment(assessment: Assessment) -> Assessment:
 
 def _evidence_index(assessment: Assessment) -> list[IndexedEvidence]:
     """The evidence included in the assessment, oldest first, with all it
-    shows in the index, in four queries."""
+    shows in the index, in five queries."""
     items = (
         EvidenceItem.objects.filter(assessment_links__assessment=assessment)
         .select_related("framework_example")
@@ -127,6 +128,8 @@ def _evidence_index(assessment: Assessment) -> list[IndexedEvidence]:
         )
         .order_by("activity_date", "title", "pk")
     )
+    items = list(items)
+    attach_confirmation_notes(items)
     return [IndexedEvidence(number=number, item=item) for number, item in enumerate(items, start=1)]
 
 

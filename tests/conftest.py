@@ -1,8 +1,12 @@
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
 from accounts.models import Role
 from tests.factories import AssignmentFactory, MembershipFactory, OrganisationFactory, UserFactory
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +47,16 @@ def framework(db):
 
     call_command("load_framework", verbosity=0)
     return Framework.objects.get(slug="consultant-level-practice")
+
+
+@pytest.fixture
+def outline(db):
+    """The Healthcare Leadership Model outline: a second framework, with no
+    elements, no impact framework and no guidance."""
+    from capability.models import Framework
+
+    call_command("load_framework", str(FIXTURES / "healthcare-leadership-model-outline.yaml"), verbosity=0)
+    return Framework.objects.get(slug="healthcare-leadership-model-outline")
 
 
 @pytest.fixture

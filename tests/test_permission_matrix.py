@@ -62,12 +62,15 @@ FAMILIES = {
     "portfolios:assessment_start": PRACTITIONERS, "portfolios:evidence_list": PRACTITIONERS,
     "portfolios:evidence_create": PRACTITIONERS, "portfolios:reviews": EVERYONE,
     "portfolios:assessment_summary": PORTFOLIO_VIEW, "portfolios:assessment_gaps": PORTFOLIO_VIEW,
+    "portfolios:assessment_carried": PORTFOLIO_VIEW,
     "portfolios:assessment_history": PORTFOLIO_VIEW, "portfolios:evidence_detail": PORTFOLIO_VIEW,
     "portfolios:attachment_download": PORTFOLIO_VIEW, "reports:assessment_report": PORTFOLIO_VIEW,
     "reports:make_report": PORTFOLIO_VIEW, "reports:report_job": OWN_FILE, "reports:report_job_progress": OWN_FILE,
     "reports:report_job_download": OWN_FILE,
     "portfolios:assessment_submit": PORTFOLIO_CHANGE, "portfolios:practitioner_decision": PORTFOLIO_CHANGE,
     "portfolios:evidence_edit": PORTFOLIO_CHANGE, "portfolios:evidence_delete": PORTFOLIO_CHANGE,
+    "portfolios:confirmation_request": PORTFOLIO_CHANGE, "portfolios:confirmation_remind": PORTFOLIO_CHANGE,
+    "portfolios:confirmation_withdraw": PORTFOLIO_CHANGE,
     "portfolios:review": REVIEW, "portfolios:objective_create": REVIEW, "portfolios:objective_edit": REVIEW,
     "portfolios:objective_delete": REVIEW, "portfolios:objective_status": PLAN_STATUS,
     "organisations:index": ORGANISATION_INDEX,
@@ -93,8 +96,10 @@ def url_patterns(resolver=None, prefix="", namespace=""):
             yield prefix + str(entry.pattern), f"{namespace}:{entry.name}" if namespace else entry.name
 
 
-# Covered by test_site.py, test_invitations.py, test_feedback_rater.py and test_passwords.py.
-PUBLIC = {"login", "healthz", "invitations:accept", "feedback_respond", "password_reset", "password_reset_done",
+# Covered by test_site.py, test_invitations.py, test_feedback_rater.py, test_passwords.py and
+# tests/portfolios/test_confirmations.py.
+PUBLIC = {"login", "healthz", "invitations:accept", "feedback_respond", "evidence_confirm", "evidence_confirm_file",
+          "password_reset", "password_reset_done",
           "password_reset_confirm", "password_reset_complete"}
 ALL_URLS = sorted(set(url_patterns()))
 PRIVATE_URLS = [(route, name) for route, name in ALL_URLS if name not in PUBLIC]
@@ -152,7 +157,12 @@ def world(framework):
     invitation = feedback_services.add_rater(
         feedback_round=feedback_round, name="A rater", email="rater@elsewhere.example", group="peer"
     )
+    from portfolios import confirmations
+
+    confirmation = confirmations.request_confirmation(
+        evidence=evidence, name="A manager", role="Ward manager", email="manager@elsewhere.example")
     values = {
+        "confirmation_pk": confirmation.pk,
         "job_id": job.pk,
         "pillar_slug": "expert-practice", "number": "1", "framework_slug": framework.slug,
         "file_pk": attachment.pk, "objective_pk": objective.pk, "organisation_id": org.pk,

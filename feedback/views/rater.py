@@ -29,25 +29,20 @@ each server process counts on its own, so with several processes configure
 a shared cache (such as Redis or the database cache) for a shared limit.
 """
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from config.client_address import client_address
+from core.rate_limit import over_limit
 from feedback import services
 from feedback.models import RaterGroup
 from feedback.rater_forms import RaterForm
 
-RATE_LIMIT_WINDOW_SECONDS = 10 * 60
-_RATE_LIMIT_KEY = "feedback-link-attempts:{address}:{window}"
 
 TEMPLATES = "feedback/rater/"
 
@@ -55,21 +50,7 @@ TEMPLATES = "feedback/rater/"
 def rate_limited(request) -> bool:
     """Count this request against its address's fixed 10-minute window;
     True once the count is over settings.FEEDBACK_LINK_RATE_LIMIT."""
-    address = client_address(request) or "unknown"
-    window = int(time.time() // RATE_LIMIT_WINDOW_SECONDS)
-    key = _RATE_LIMIT_KEY.format(address=address, window=window)
-    # A little longer than the window, so a key cannot expire mid-window.
-    timeout = RATE_LIMIT_WINDOW_SECONDS + 60
-    if cache.add(key, 1, timeout=timeout):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            # Expired between add and incr: this is the first of a new count.
-            cache.set(key, 1, timeout=timeout)
-            count = 1
-    return count > settings.FEEDBACK_LINK_RATE_LIMIT
+    return over_limit(request, name="feedback-link-attempts", limit=settings.FEEDBACK_LINK_RATE_LIMIT)
 
 
 def _not_valid(request):

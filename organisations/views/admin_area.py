@@ -30,6 +30,8 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from capability.models import Framework
+from capability.selectors import editions_for
 from accounts.models import (
     AppraiserAssignment,
     Invitation,
@@ -48,11 +50,13 @@ from organisations.access import (
 from organisations.forms import (
     AssignAppraisersForm,
     DashboardFilterForm,
+    FrameworksForm,
     InviteForm,
     MemberFilterForm,
     RolesForm,
 )
 from organisations.selectors import (
+    assessment_counts_by_framework,
     capability_profile,
     filter_practitioners,
     practitioner_counts,
@@ -455,8 +459,10 @@ def _dashboard_context(organisation: Organisation, filter_data, page_number) -> 
     paginator = Paginator(queryset, DASHBOARD_PAGE_SIZE)
     paginator.count = counts.total  # counted already: no second COUNT over the same subqueries
     page = paginator.get_page(page_number)
-    levels, pillars = capability_profile(queryset)
+    profile_framework = next(iter(editions_for(organisation)), None)
+    levels, pillars = capability_profile(queryset, profile_framework)
     return {
+        "profile_framework": profile_framework,
         "form": form,
         "filtered": filtered,
         "page": page,
@@ -472,3 +478,34 @@ def _dashboard_context(organisation: Organisation, filter_data, page_number) -> 
         "pillars": pillars,
         "charts": profile_charts(levels, pillars) if pillars else None,
     }
+
+
+@require_http_methods(["GET", "POST"])
+def frameworks(request, organisation_id):
+    """Which editions the organisation's new assessments start on."""
+    organisation = get_organisation_for_admin(request.user, organisation_id)
+    editions = list(Framework.objects.order_by("name", "-year"))
+    in_use = editions_for(organisation)
+    form = FrameworksForm(request.POST if request.method == "POST" else None, editions=editions,
+                          initial={"frameworks": [framework.slug for framework in in_use]})
+    if request.method == "POST" and form.is_valid():
+        try:
+            chosen = org_services.set_frameworks(
+                organisation=organisation, frameworks=form.chosen(), changed_by=request.user,
+                shown=merge.parse_fingerprint(request.POST.get("shown")),
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            names = ", ".join(framework.display_name for framework in chosen)
+            messages.success(request, f"New assessments in {organisation.name} will use: {names}")
+            return redirect("organisations:frameworks", organisation_id=organisation.pk)
+    return render(request, "organisations/frameworks.html", {
+        "organisation": organisation,
+        "form": form,
+        "in_use": in_use,
+        "has_chosen": organisation.framework_choices.exists(),
+        "shown": request.POST.get("shown") or merge.fingerprint(org_services.frameworks_state(in_use)),
+        "assessments_by_framework": assessment_counts_by_framework(organisation),
+        "breadcrumbs": _breadcrumbs(organisation),
+    })

@@ -11,17 +11,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from capability import structure
 from portfolios.charts import assessment_charts
-from portfolios import access, notifications, services, workflow
+from portfolios import access, carry, notifications, services, workflow
 from portfolios.forms import CapabilityRatingForm, StartAssessmentForm
 from portfolios.models import Assessment, AssessmentStatus
 from portfolios.queries import (
-    GUIDE_PER_CAPABILITY,
-    GUIDE_PER_PILLAR,
     assessment_matrix,
     assessments_for_pages,
     evidence_by_capability,
     mark_expected,
     stage_rank,
+    start_options,
 )
 
 CONFLICT_MESSAGE = (
@@ -46,18 +45,26 @@ def _assessment_to_change(request, pk):
 def start(request):
     access.require_practitioner(request.user)
     previous = services.previous_assessment(request.user)
-    form = StartAssessmentForm(request.POST or None, previous=previous)
+    form = StartAssessmentForm(request.POST or None, previous=previous, options=start_options(request.user))
     if request.method == "POST" and form.is_valid():
-        assessment = services.start_assessment(
-            practitioner=request.user,
-            title=form.cleaned_data["title"],
-            period_start=form.cleaned_data["period_start"],
-            period_end=form.cleaned_data["period_end"],
-            copy_from=previous if form.cleaned_data.get("copy_forward") else None,
-        )
-        messages.success(request, "Assessment started")
-        first_pillar = assessment.framework.pillars.order_by("order").first()
-        return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=first_pillar.slug)
+        option = form.chosen_option()
+        try:
+            assessment = services.start_assessment(
+                practitioner=request.user,
+                title=form.cleaned_data["title"],
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+                copy_from=previous if form.cleaned_data.get("copy_forward") else None,
+                organisation=option.organisation if option else None,
+                framework=option.framework if option else None,
+            )
+        except ValidationError as refused:
+            # The organisation's choice changed since the page was shown.
+            form.add_error("option" if "option" in form.fields else None, refused.messages[0])
+        else:
+            messages.success(request, "Assessment started")
+            first_pillar = assessment.framework.pillars.order_by("order").first()
+            return redirect("portfolios:assessment_pillar", pk=assessment.pk, pillar_slug=first_pillar.slug)
     return render(request, "portfolios/assessment_start.html", {"form": form})
 
 
@@ -93,6 +100,8 @@ def summary_context(request, assessment) -> dict:
         "previous_assessment": previous,
         "previous_plan": previous_plan,
         "last_move": assessment.transitions.order_by("-created_at").first() if returned else None,
+        # Only an assessment copied forward can have carried anything.
+        "carried": carry.carried_over(assessment) if assessment.copied_from_id else {},
         "practitioner_sign_off_form": DeclarationForm(appraiser=False),
         "send_back_form": CommentForm(label="What would you like your appraiser to look at again?"),
     }
@@ -137,13 +146,23 @@ def submit(request, pk):
 
 def gaps(request, pk):
     assessment = _assessment(request, pk)
+    framework = assessment.framework
     return render(request, "portfolios/assessment_gaps.html", {
         "assessment": assessment,
         "matrix": assessment_matrix(assessment, with_appraiser=False),
-        "guide_per_capability": GUIDE_PER_CAPABILITY,
-        "guide_per_pillar": GUIDE_PER_PILLAR,
+        "guide_per_capability": framework.guide_per_capability,
+        "guide_per_pillar": framework.guide_per_pillar,
+        "expected_level": structure.level_named(assessment.rating_scale, framework.expected_level),
+        "has_transition_points": structure.has_transition_points(framework),
         "career_stage_set": bool(assessment.practitioner.career_stage),
     })
+
+
+def carried(request, pk):
+    """What this assessment carried across a crosswalk from an older one."""
+    assessment = _assessment(request, pk)
+    return render(request, "portfolios/assessment_carried.html",
+                  {"assessment": assessment, **carry.carried_over(assessment)})
 
 
 def _pillar_forms(request, assessment, pillar, data=None):
@@ -269,6 +288,7 @@ def pillar_page(request, pk, pillar_slug):
             "page_errors": errors,
             "has_errors": bool(errors) or conflict,
             "career_stage_set": bool(assessment.practitioner.career_stage),
+            "has_transition_points": structure.has_transition_points(assessment.framework),
         },
         status=409 if conflict else 200,
     )

@@ -21,23 +21,29 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from capability.models import Capability, Framework
+from capability.models import Framework
 from core import merge
 from portfolios import access, evidence_services, files
 from portfolios.evidence_forms import EvidenceFilterForm, EvidenceForm
 from portfolios.models import (
+    EvidenceConfirmation,
     AssessmentEvidence,
     EvidenceAttachment,
     EvidenceCapabilityLink,
     EvidenceImpactLink,
     EvidenceItem,
 )
-from portfolios.queries import evidence_url_makers
-from portfolios.services import latest_version
+from portfolios.queries import (
+    attach_confirmation_notes,
+    confirmation_notes_from,
+    editions_of,
+    evidence_url_makers,
+)
+from portfolios.evidence_versions import latest_version
 
 PAGE_SIZE = 25
 
@@ -89,11 +95,17 @@ def evidence_queryset(user, *, detail: bool = False, own: bool = False) -> Query
     return queryset
 
 
-def _current_framework() -> Framework:
-    framework = Framework.objects.current().first()
-    if framework is None:
-        raise Http404("No framework is in use")
-    return framework
+def _editions(request) -> tuple[Framework, list[Framework]]:
+    """The edition the evidence form works on, and the practitioner's others:
+    the one asked for (?framework= on the page, a hidden field when saved),
+    else their first (portfolios.queries.editions_of). 404 for an edition
+    that is not theirs."""
+    editions = editions_of(request.user)
+    slug = request.POST.get("framework") or request.GET.get("framework")
+    chosen = next((e for e in editions if e.slug == slug), None) if slug else next(iter(editions), None)
+    if chosen is None:
+        raise Http404("No such framework for your evidence")
+    return chosen, [e for e in editions if e.pk != chosen.pk]
 
 
 # List -------------------------------------------------------------------------
@@ -104,6 +116,10 @@ def _filtered(queryset: QuerySet[EvidenceItem], form: EvidenceFilterForm) -> Que
     for word in (data.get("q") or "").split():
         queryset = queryset.filter(
             Q(title__icontains=word) | Q(description__icontains=word) | Q(impact__icontains=word)
+        )
+    if data.get("framework"):
+        queryset = queryset.filter(
+            Exists(EvidenceCapabilityLink.objects.filter(evidence=OuterRef("pk"), capability__framework=form.edition))
         )
     if data.get("pillar"):
         queryset = queryset.filter(
@@ -137,13 +153,9 @@ def evidence_list(request):
 
 
 def _evidence_list_context(request) -> dict:
-    capabilities = list(
-        Capability.objects.filter(framework__is_current=True)
-        .select_related("pillar")
-        .order_by("pillar__order", "number")
-    )
+    editions = editions_of(request.user)
     filter_data = request.GET if any(key != "page" for key in request.GET) else None
-    form = EvidenceFilterForm(filter_data, capabilities=capabilities)
+    form = EvidenceFilterForm(filter_data, editions=editions)
     form.helper.legend_size = "s"
     # "Your evidence" is your own portfolio, even for an appraiser or admin
     # who may open other people's items from their assessments.
@@ -156,6 +168,7 @@ def _evidence_list_context(request) -> dict:
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     items = list(page.object_list)
+    attach_confirmation_notes(items)
     detail_url, _ = evidence_url_makers()
     for item in items:
         item.detail_url = detail_url(item.pk)
@@ -194,8 +207,20 @@ def evidence_detail(request, pk):
             "assessments": assessments,
             "can_delete": evidence.is_current and all(a.is_editable for a in assessments),
             "newer": newer,
+            **_confirmations(request, evidence),
         },
     )
+
+
+def _confirmations(request, evidence) -> dict:
+    """Who confirmed the item (this version or one it changed from); for its
+    owner, every request and its state too. One query either way."""
+    if evidence.owner_id != request.user.pk:
+        attach_confirmation_notes([evidence])
+        return {"confirmation_notes": evidence.confirmation_notes}
+    requests = list(EvidenceConfirmation.objects.filter(Q(evidence=evidence) | Q(current_evidence=evidence)))
+    return {"confirmation_notes": confirmation_notes_from(evidence, requests), "confirmation_requests": requests,
+            "is_owner": True}
 
 
 def _add_service_errors(form: EvidenceForm, error: ValidationError) -> None:
@@ -220,7 +245,7 @@ def _posted_pending(request):
 
 
 def _form_page(request, evidence: EvidenceItem | None):
-    framework = _current_framework()
+    framework, other_editions = _editions(request)
     title = evidence.title if evidence is not None else ""
     # The fingerprint of what the page first showed travels with every
     # re-display, so a later save still merges against it (core.merge).
@@ -276,7 +301,8 @@ def _form_page(request, evidence: EvidenceItem | None):
     return render(
         request,
         "portfolios/evidence_form.html",
-        {"form": form, "evidence": evidence, "evidence_title": title, "pending": pending, "shown": shown},
+        {"form": form, "evidence": evidence, "evidence_title": title, "pending": pending, "shown": shown,
+         "framework": framework, "other_editions": other_editions},
         status=status,
     )
 
@@ -328,16 +354,4 @@ def evidence_delete(request, pk):
 
 @require_safe
 def attachment_download(request, pk, file_pk):
-    attachment = access.get_attachment(request.user, pk, file_pk)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("No such file")
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # Should a browser render it anyway, it runs nothing and loads nothing.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return files.download_response(access.get_attachment(request.user, pk, file_pk))

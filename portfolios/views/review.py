@@ -8,6 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.templatetags.nhs_dates import nhs_date
 from capability import structure
 from capability.models import Capability
 from core import merge
@@ -41,11 +42,16 @@ def _evidence_entry(item, changed_label: str) -> str:
     )
     changed = "" if item.is_current else format_html(
         ' <strong class="nhsuk-tag nhsuk-tag--orange">{}</strong>', changed_label)
-    return format_html('<li><a href="{}">{}</a>{}{}</li>', item.detail_url, item.title, changed, files)
+    confirmed = format_html_join(
+        "", '<br><span class="nhsuk-body-s">{} by {}, {}, on {}</span>',
+        (("Changed since confirmed" if note.changed_since else "Confirmed", note.name, note.role, nhs_date(note.on))
+         for note in getattr(item, "confirmation_notes", ())),
+    )
+    return format_html('<li><a href="{}">{}</a>{}{}{}</li>', item.detail_url, item.title, changed, confirmed, files)
 
 
 def _review_context(assessment, data=None, action=None):
-    matrix = assessment_matrix(assessment, with_files=True)
+    matrix = assessment_matrix(assessment, with_files=True, with_confirmations=True)
     changed_label = f"Changed since {'signed' if assessment.is_closed else 'submitted'}"
     entries = {}
     for group in matrix:

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import Organisation
+from capability.selectors import editions_for
 from organisations.access import get_organisation_for_admin
 from organisations.selectors import (
     FILTER_FIELDS,
@@ -74,7 +75,7 @@ def ratings_csv(request, organisation_id):
 def evidence_csv(request, organisation_id):
     organisation = get_organisation_for_admin(request.user, organisation_id)
     practitioners, _form, _filtered = dashboard_selection(organisation, request.GET)
-    header, rows = csv_exports.evidence_rows(practitioners)
+    header, rows = csv_exports.evidence_rows(practitioners, next(iter(editions_for(organisation)), None))
     return csv_exports.streaming_csv_response(
         organisation_report_filename(organisation, "csv", kind="evidence-counts"), header, rows
     )

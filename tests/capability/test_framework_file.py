@@ -175,3 +175,64 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
 
     problems = problems_of("# " + "x" * MAX_FILE_CHARACTERS)
     assert problems[0].message == "is too big: a framework file is at most 2 million characters"
+
+
+# Guidance: what an edition expects, shown only where it says it ------------
+
+GUIDANCE = """\
+guidance:
+  expected_level: 2
+  evidence_per_capability:
+    low: 1
+    high: 2
+  evidence_per_pillar:
+    low: 3
+    high: 5
+  source: the example route
+"""
+
+
+def with_guidance(text: str) -> str:
+    return VALID.replace("pillars:\n", text + "pillars:\n", 1)
+
+
+def test_guidance_is_read_when_given_and_absent_when_not():
+    edition = parse(with_guidance(GUIDANCE))
+    assert edition.guidance.expected_level == 2
+    assert edition.guidance.evidence_per_capability == (1, 2)
+    assert edition.guidance.evidence_per_pillar == (3, 5)
+    assert edition.guidance.source == "the example route"
+
+    bare = parse(VALID).guidance
+    assert (bare.expected_level, bare.evidence_per_capability, bare.evidence_per_pillar, bare.source) == (
+        None, None, None, "")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field", "message"),
+    [
+        ("  expected_level: 2\n", "  expected_level: 3\n", 20, "guidance.expected_level",
+         "must be a level value of the default scale three-level (1, 2)"),
+        ("  expected_level: 2\n", "  expected_level: two\n", 20, "guidance.expected_level", "must be a whole number"),
+        ("    high: 2\n", "    high: 0\n", 23, "guidance.evidence_per_capability.high", "must be at least low (1)"),
+        ("    high: 5\n", "", 25, "guidance.evidence_per_pillar.high", "is missing"),
+        ("  source: the example route\n", "", 20, "guidance.source", "say who suggests the numbers"),
+        ("  source: the example route\n", "  source: x\n  advice: more\n", 28, "guidance.advice",
+         "is not a field here"),
+        ("  evidence_per_pillar:\n    low: 3\n    high: 5\n", "  evidence_per_pillar: [3, 5]\n", 24,
+         "guidance.evidence_per_pillar", "must be a mapping of fields"),
+    ],
+)
+def test_each_guidance_problem_names_its_line_field_and_what_is_wrong(old, new, line, field, message):
+    text = with_guidance(GUIDANCE.replace(old, new, 1))
+    problems = problems_of(text)
+    matching = [p for p in problems if p.field == field]
+    assert matching, problems
+    assert matching[0].line == line
+    assert message in matching[0].message
+
+
+def test_guidance_that_is_not_a_mapping_is_refused():
+    problems = problems_of(with_guidance("guidance: lots\n"))
+    assert [(p.line, p.field) for p in problems] == [(19, "guidance")]
+    assert "must be a mapping of fields" in problems[0].message

@@ -106,9 +106,10 @@ def test_pillar_page_query_count_does_not_grow_with_content(practitioner_client,
     capability = CapabilityFactory(pillar=pillar, number=1)
     ElementFactory(capability=capability, number="1.1", order=1)
     ImpactStatementFactory(pillar=pillar, order=1)
-    # session, user, framework, pillar, capabilities, elements, bullets,
-    # impact statements, examples, sibling pillars
-    with django_assert_num_queries(10):
+    # session, user, the organisation's chosen edition (none), the current
+    # edition, pillar, capabilities, elements, bullets, impact statements,
+    # examples, sibling pillars
+    with django_assert_num_queries(11):
         practitioner_client.get("/framework/pillars/only/")
 
     for number in range(2, 12):
@@ -118,17 +119,19 @@ def test_pillar_page_query_count_does_not_grow_with_content(practitioner_client,
             BulletFactory(element=element, order=1)
     for order in range(2, 6):
         EvidenceExampleFactory(impact_statement=ImpactStatementFactory(pillar=pillar, order=order), order=1)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         practitioner_client.get("/framework/pillars/only/")
 
 
 def test_overview_query_count_does_not_grow_with_pillars(practitioner_client, django_assert_num_queries):
     framework = FrameworkFactory(is_current=True)
     PillarFactory(framework=framework, order=1)
-    # session, user, framework, pillars, capabilities, other editions
-    with django_assert_num_queries(6):
+    # session, user, the organisation's chosen edition (none), the current
+    # edition, pillars, capabilities, other editions, whether it has an
+    # impact framework
+    with django_assert_num_queries(8):
         practitioner_client.get("/framework/")
     for order in range(2, 12):
         CapabilityFactory(pillar=PillarFactory(framework=framework, order=order))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         practitioner_client.get("/framework/")

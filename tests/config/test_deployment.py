@@ -23,6 +23,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from moto import mock_aws
 
+from core import rate_limit
 from feedback.views import rater as rater_views
 from portfolios.models import EvidenceAttachment
 from tests.conftest import signed_in
@@ -261,7 +262,7 @@ def test_with_the_database_cache_the_rater_link_rate_limit_counts_requests_to_ev
     outcomes = []
     for attempt in range(3):
         # Each request lands on the other server, with its own cache handle.
-        monkeypatch.setattr(rater_views, "cache", servers[attempt % 2])
+        monkeypatch.setattr(rate_limit, "cache", servers[attempt % 2])
         outcomes.append(rater_views.rate_limited(request))
 
     assert outcomes == [False, False, True]

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Pages that answer without sign-in, and what they answer to a made-up address.
 PUBLIC_URL_NAMES = {
     "login": (200, 405), "healthz": (200,), "accept": (404,), "feedback_respond": (404,),
+    "evidence_confirm": (404,), "evidence_confirm_file": (404,),
     # A way back in for someone who cannot sign in (tests/accounts/test_passwords.py).
     "password_reset": (200,), "password_reset_done": (200,), "password_reset_confirm": (200,),
     "password_reset_complete": (200,),

@@ -137,3 +137,26 @@ def test_the_leadership_model_outline_loads_with_its_nine_dimensions(framework):
     assert all(outline.capabilities.values_list("plain_english", flat=True))
     assert not EvidenceExample.objects.filter(impact_statement__pillar__framework=outline).exists()
     assert Framework.objects.current().get() == framework
+
+
+def test_the_consultant_file_gives_its_edition_the_national_guidance(framework):
+    assert framework.expected_level == 3
+    assert framework.guide_per_capability == (1, 2)
+    assert framework.guide_per_pillar == (4, 6)
+    assert framework.evidence_guide_source == "the national route"
+
+
+def test_an_edition_in_use_refuses_changed_guidance(framework, tmp_path):
+    AssessmentFactory(framework=framework)
+    text = CONSULTANT_FILE.read_text(encoding="utf-8")
+    changed = text.replace("  expected_level: 3\n", "  expected_level: 2\n", 1)
+    assert changed != text
+    with pytest.raises(CommandError, match="used by assessments, so its content cannot change"):
+        load(write(tmp_path, changed))
+    framework.refresh_from_db()
+    assert framework.expected_level == 3
+
+
+def test_an_edition_without_guidance_has_none(outline):
+    assert (outline.expected_level, outline.guide_per_capability, outline.guide_per_pillar) == (None, None, None)
+    assert "guidance" not in dump(outline)

@@ -447,13 +447,14 @@ def test_list_runs_the_same_number_of_queries_for_1_or_50_items(
 ):
     EvidenceFactory(owner=practitioner, capabilities=capabilities(1, 2, 3))
     settle_session(practitioner_client)
-    # session, user, filter choices, count, page
-    with django_assert_num_queries(6):
+    # session, user, filter choices (the practitioner's editions), count,
+    # page, who confirmed the items on it
+    with django_assert_num_queries(7):
         practitioner_client.get(LIST_URL + "?q=evidence&pillar=expert-practice")
     for _ in range(49):
         EvidenceFactory(owner=practitioner, capabilities=capabilities(1, 2, 3))
     settle_session(practitioner_client)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         practitioner_client.get(LIST_URL + "?q=evidence&pillar=expert-practice")
 
 
@@ -463,10 +464,11 @@ def test_detail_runs_the_same_number_of_queries_for_1_or_16_capabilities(
     one = EvidenceFactory(owner=practitioner, capabilities=capabilities(1))
     every = EvidenceFactory(owner=practitioner, capabilities=list(Capability.objects.filter(framework=framework)))
     settle_session(practitioner_client)
-    # session, user, item, capability links, impact links, files, assessments
-    with django_assert_num_queries(7):
+    # session, user, item, capability links, impact links, files, assessments,
+    # confirmations
+    with django_assert_num_queries(8):
         practitioner_client.get(detail_url(one))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         html = practitioner_client.get(detail_url(every)).content.decode()
     assert "Capability 16" in html
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from portfolios import evidence_services, services
+from portfolios import evidence_services, evidence_versions, services
 from portfolios.models import AssessmentEvidence, AssessmentStatus as S, EvidenceItem
 from reports.portfolio import render_portfolio_html
 from tests.conftest import signed_in
@@ -141,7 +141,7 @@ def test_a_tab_opened_on_the_old_version_saves_onto_the_new_one(client, signed, 
 def test_a_returned_assessment_moves_to_the_latest_versions_when_submitted_again(practitioner, appraiser, framework):
     assessment = signed_off_assessment(practitioner, appraiser, evidence=1, status=S.SUBMITTED)
     (item,) = [link.evidence for link in assessment.evidence_links.select_related("evidence")]
-    newer, _ = evidence_services._new_version(item)
+    newer, _ = evidence_versions.new_version(item)
     type(assessment).objects.filter(pk=assessment.pk).update(status=S.RETURNED)
     assessment.refresh_from_db()
     assert list(assessment.evidence_links.values_list("evidence_id", flat=True)) == [item.pk]

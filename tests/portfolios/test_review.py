@@ -365,10 +365,11 @@ def test_review_page_query_count_is_fixed(client, framework, practitioner, appra
             evidence=EvidenceFactory(owner=practitioner, capabilities=list(Capability.objects.filter(pk__in=caps))),
         )
     signed_in(client, appraiser)
-    # 12, plus one for the assessment's 360° feedback rounds, and three for
-    # the edition's capabilities with their elements and bullets, which the
-    # first page of a process reads and then keeps (capability/structure.py).
-    with django_assert_num_queries(16):
+    # 12, plus one for the assessment's 360° feedback rounds, one for who
+    # confirmed the evidence, and three for the edition's capabilities with
+    # their elements and bullets, which the first page of a process reads
+    # and then keeps (capability/structure.py).
+    with django_assert_num_queries(17):
         client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk}))
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profession, Role
-from capability.models import Capability, Framework, RatingLevel
+from capability.models import Capability, Framework, OrganisationFramework, RatingLevel
 from portfolios.models import (
     AppraiserRating,
     AssessmentEvidence,
@@ -135,10 +135,12 @@ def test_ratings_csv_says_which_framework_and_edition_each_row_is_of(admin_clien
     call_command("load_framework", str(Path(__file__).resolve().parents[2] / "fixtures"
                                        / "healthcare-leadership-model-outline.yaml"), verbosity=0)
     outline = Framework.objects.get(slug="healthcare-leadership-model-outline")
+    OrganisationFramework.objects.create(organisation=organisation, framework=framework)
+    OrganisationFramework.objects.create(organisation=organisation, framework=outline)
     leader = practitioner_in(organisation, full_name="Lee Outline")
     consultant = practitioner_in(organisation, full_name="Cara Consultant")
     AssessmentFactory(practitioner=leader, framework=outline)
-    AssessmentFactory(practitioner=consultant)
+    AssessmentFactory(practitioner=consultant, framework=framework)
 
     rows = read_csv(admin_client.get(url("ratings_csv", organisation)))[1:]
 
@@ -242,7 +244,7 @@ def test_evidence_csv_counts_items_per_pillar_and_items_with_files(admin_client,
     rows = read_csv(admin_client.get(url("evidence_csv", organisation)))
 
     assert rows[0] == [
-        "Practitioner", "Email address", "Profession", "Evidence items",
+        "Practitioner", "Email address", "Profession", "Evidence items", "Framework", "Edition",
         *(f"Evidence items for {pillar.name}" for pillar in pillars),
         "Evidence items with attached files",
     ]
@@ -251,9 +253,23 @@ def test_evidence_csv_counts_items_per_pillar_and_items_with_files(admin_client,
     counts[first_pillar_capability.pillar_id] = 2
     counts[other_pillar_capability.pillar_id] = 1
     assert by_name["Cara Evidence"] == [
-        "Cara Evidence", "cara@trust.example", "Nurse", "3", *(str(counts[p.pk]) for p in pillars), "1",
+        "Cara Evidence", "cara@trust.example", "Nurse", "3", "Consultant-level practice framework", "2020",
+        *(str(counts[p.pk]) for p in pillars), "1",
     ]
-    assert by_name["Dan Nothing"][3:] == ["0"] * (len(pillars) + 2)
+    assert by_name["Dan Nothing"][3:] == ["0", "Consultant-level practice framework", "2020"] + ["0"] * (
+        len(pillars) + 1)
+
+
+def test_the_evidence_csv_counts_pillars_of_the_organisations_edition(admin_client, organisation, outline):
+    OrganisationFramework.objects.create(organisation=organisation, framework=outline)
+    person = practitioner_in(organisation, full_name="Lee Outline")
+    EvidenceFactory(owner=person, capabilities=[Capability.objects.get(framework=outline, number=3)])
+
+    rows = read_csv(admin_client.get(url("evidence_csv", organisation)))
+
+    assert rows[0][4:7] == ["Framework", "Edition", "Evidence items for Leadership dimensions"]
+    assert rows[1][:8] == ["Lee Outline", rows[1][1], rows[1][2], "1", "Leadership model outline", "outline-1",
+                           "1", "0"]
 
 
 def test_downloads_cover_only_the_practitioners_the_dashboard_filters_show(admin_client, organisation, framework):
@@ -291,9 +307,9 @@ def test_csv_downloads_run_the_same_queries_whatever_the_number_of_practitioners
         rows = read_csv(response)
     assert len(rows) == 1 + size * Capability.objects.filter(framework=framework).count()
 
-    # Session, user, organisation, appraisers, then the practitioners, the
-    # pillars, the totals and the counts per pillar.
-    with django_assert_num_queries(8):
+    # Session, user, organisation, appraisers, the organisation's edition,
+    # then the practitioners, the pillars, the totals and the counts per pillar.
+    with django_assert_num_queries(9):
         response = client.get(url("evidence_csv", organisation, "?profession=nurse"))
         rows = read_csv(response)
     assert len(rows) == 1 + size

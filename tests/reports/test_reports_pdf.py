@@ -527,7 +527,8 @@ def test_the_report_html_takes_the_same_number_of_queries_whatever_the_evidence(
 # its rating levels, which a process then keeps (capability/structure.py).
 # Two check the audit trail: every chain in one, the live rows against their
 # last entries in the other (portfolios.timeline.assessment_audit_state).
-QUERIES = 22
+# One says who confirmed the evidence.
+QUERIES = 23
 
 
 def closed_feedback_round(assessment, *, raters=3, comment="Clear and kind"):
