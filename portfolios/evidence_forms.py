@@ -238,6 +238,14 @@ class EvidenceForm(NHSFormMixin, forms.Form):
         for example in examples:
             grouped.setdefault(example.impact_statement.pillar.name, []).append((str(example.pk), example.text))
         self.fields["framework_example"].choices = [("", "Choose an example"), *grouped.items()]
+        if not examples:
+            # An edition without examples of evidence offers no such type,
+            # unless the item already is one (kept, so nothing is lost).
+            current_type = self.data.get("evidence_type") if self.is_bound else self.initial.get("evidence_type")
+            if current_type != EvidenceType.FRAMEWORK_EXAMPLE:
+                self.fields["evidence_type"].choices = [
+                    choice for choice in self.fields["evidence_type"].choices if choice[0] != EvidenceType.FRAMEWORK_EXAMPLE
+                ]
 
         self.fields["capabilities"].choices = [
             (str(c.pk), f"Capability {c.number}") for c in self.capability_choices

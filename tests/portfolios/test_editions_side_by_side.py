@@ -105,3 +105,10 @@ def test_an_edition_without_guidance_says_nothing_about_guides_or_expected_level
     assert "As a guide, the national route suggests 1 to 2 items of evidence for each capability and 4 to 6 " \
            "for each pillar." in consultant_gaps
     assert "or rated below 3 Established where they are expected now at your career stage" in consultant_gaps
+
+
+def test_an_edition_without_examples_of_evidence_does_not_offer_that_type(practitioner_client, on_both, framework, outline):
+    outline_form = practitioner_client.get(CREATE_URL + f"?framework={outline.slug}").content.decode()
+    consultant_form = practitioner_client.get(CREATE_URL + f"?framework={framework.slug}").content.decode()
+    assert "An example of evidence named in the framework" not in outline_form
+    assert "An example of evidence named in the framework" in consultant_form
