@@ -41,6 +41,19 @@ class LinkUnusable(Exception):
         self.confirmation = confirmation
 
 
+def email_problem(*, evidence: EvidenceItem, email: str, open_requests=None) -> str | None:
+    """Why this address cannot be asked about the item, if it cannot: it is
+    the practitioner's own, or already asked and not yet answered."""
+    mailbox = same_mailbox(email)
+    if open_requests is None:
+        open_requests = EvidenceConfirmation.objects.open().filter(current_evidence=evidence)
+    if mailbox in own_addresses(evidence.owner):
+        return "Enter someone else's email address: you cannot confirm your own evidence"
+    if any(same_mailbox(c.email) == mailbox for c in open_requests):
+        return "You have already asked someone with this email address to confirm this evidence"
+    return None
+
+
 def token_for(confirmation: EvidenceConfirmation) -> str:
     return link_tokens.token_for(confirmation.token_nonce, salt=_SALT, purpose=_PURPOSE)
 
@@ -59,12 +72,10 @@ def request_confirmation(*, evidence: EvidenceItem, name: str, role: str, email:
         errors["name"] = "Enter the name of the person who can confirm this evidence"
     if not role:
         errors["role"] = "Enter their role, for example ward manager"
-    mailbox = same_mailbox(email)
     open_requests = list(EvidenceConfirmation.objects.open().filter(current_evidence=evidence))
-    if mailbox in own_addresses(evidence.owner):
-        errors["email"] = "Enter someone else's email address: you cannot confirm your own evidence"
-    elif any(same_mailbox(c.email) == mailbox for c in open_requests):
-        errors["email"] = "You have already asked someone with this email address to confirm this evidence"
+    problem = email_problem(evidence=evidence, email=email, open_requests=open_requests)
+    if problem:
+        errors["email"] = problem
     if errors:
         raise ValidationError(errors)
     if not evidence.is_current:

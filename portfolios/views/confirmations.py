@@ -25,6 +25,11 @@ def _item(request, pk):
 def request_confirmation(request, pk):
     evidence = _item(request, pk)
     form = ConfirmationRequestForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and not form.is_valid() and "email" in form.cleaned_data:
+        # Every problem at once: the address too, while others are fixed.
+        problem = confirmations.email_problem(evidence=evidence, email=form.cleaned_data["email"])
+        if problem:
+            form.add_error("email", problem)
     if form.is_valid():
         try:
             confirmation = confirmations.request_confirmation(evidence=evidence, request=request, **form.cleaned_data)

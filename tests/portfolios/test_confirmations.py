@@ -97,6 +97,10 @@ def test_a_practitioner_cannot_confirm_their_own_evidence_or_ask_the_same_person
     own = ask(practitioner_client, item, django_capture_on_commit_callbacks,
               email=practitioner.email.upper().replace("@", "+me@"))
     assert "you cannot confirm your own evidence" in own.content.decode()
+    # Said at once, with the form's other problems.
+    both = ask(practitioner_client, item, django_capture_on_commit_callbacks, name="", email=practitioner.email)
+    assert "you cannot confirm your own evidence" in both.content.decode()
+    assert "Enter the name of the person who can confirm this evidence" in both.content.decode()
     ask(practitioner_client, item, django_capture_on_commit_callbacks)
     again = ask(practitioner_client, item, django_capture_on_commit_callbacks, email="jo.bloggs+2@trust.example")
     assert "You have already asked someone with this email address" in again.content.decode()
