@@ -6,13 +6,12 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from accounts.models import Membership, Organisation, Role
 from capability import structure
 from capability.models import Capability, Framework, Pillar, TransitionPoint
-from capability.models import OrganisationFramework
 from capability.selectors import chosen_editions
 from portfolios.models import (
     AppraiserRating,
@@ -83,19 +82,32 @@ def start_options(practitioner) -> list[StartOption]:
 def editions_of(practitioner) -> list[Framework]:
     """The editions a practitioner's evidence is mapped against: those of
     their assessments, latest assessment first, then those their
-    organisations start new assessments on (start_options), by name. One
-    query: the frameworks table is small, so each test is a cheap EXISTS."""
-    own = Assessment.objects.filter(practitioner=practitioner, framework=OuterRef("pk"))
-    practising = Membership.objects.active().filter(user=practitioner, role=Role.PRACTITIONER)
-    chosen = OrganisationFramework.objects.filter(
-        framework=OuterRef("pk"), organisation_id__in=practising.values("organisation_id"))
-    choosing_none = practising.exclude(organisation__framework_choices__isnull=False)
-    return list(
-        Framework.objects.annotate(
-            latest=Subquery(own.order_by("-period_end", "-created_at").values("period_end")[:1])
-        ).filter(Q(Exists(own)) | Q(Exists(chosen)) | Q(is_current=True) & Q(Exists(choosing_none)))
-        .order_by(F("latest").desc(nulls_last=True), "name", "-year")
+    organisations start new assessments on (start_options: the ones chosen,
+    or the current edition where an organisation chose none), by name.
+
+    Two or three plain queries of ids and structure revisions; the editions
+    themselves come from the structure each process keeps
+    (capability.structure.framework). The evidence list runs this on every
+    page: one query of EXISTS subqueries, or a UNION, cost more to build
+    than the rest of the page."""
+    own = (
+        Assessment.objects.filter(practitioner=practitioner).order_by("-period_end", "-created_at")
+        .values_list("framework_id", "framework__structure_revision")
     )
+    chosen = list(
+        Membership.objects.active().filter(user=practitioner, role=Role.PRACTITIONER)
+        .values_list("organisation__framework_choices__framework_id",
+                     "organisation__framework_choices__framework__structure_revision")
+    )
+    if (None, None) in chosen:
+        # An organisation that chose none uses the current edition.
+        chosen += list(Framework.objects.filter(is_current=True).values_list("pk", "structure_revision"))
+    editions = {pk: structure.framework(pk, revision) for pk, revision in own}
+    offered = sorted((structure.framework(pk, revision) for pk, revision in chosen if pk is not None),
+                     key=lambda framework: (framework.name, -framework.year))
+    for framework in offered:
+        editions.setdefault(framework.pk, framework)
+    return list(editions.values())
 
 
 def stage_rank(user) -> int | None:
