@@ -251,7 +251,9 @@ def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
     capabilities = {c.pk: c for group in structure.capabilities_by_pillar(assessment.framework).values() for c in group}
     levels = {level.pk: level for level in structure.levels(assessment.rating_scale)}
     ratings = {}
-    for rating in sorted(assessment.ratings.all(), key=lambda r: capabilities[r.capability_id].number):
+    # Sorted here: the model's default ordering joins the assessment and the
+    # capability into the query only to order by them.
+    for rating in sorted(assessment.ratings.order_by(), key=lambda r: capabilities[r.capability_id].number):
         rating.capability = capabilities[rating.capability_id]
         rating.level = levels.get(rating.level_id)
         ratings[rating.capability_id] = rating

@@ -169,7 +169,8 @@ def _pillar_forms(request, assessment, pillar, data=None):
     capabilities = structure.capabilities_by_pillar(assessment.framework).get(pillar.pk, [])
     ratings = {
         r.capability_id: r
-        for r in assessment.ratings.filter(capability__in=capabilities).select_related("level")
+        # Keyed by capability: no ORDER BY, so no joins made only to order.
+        for r in assessment.ratings.filter(capability__in=capabilities).select_related("level").order_by()
     }
     levels = structure.levels(assessment.rating_scale)
     evidence = evidence_by_capability(assessment.practitioner, [c.pk for c in capabilities])
