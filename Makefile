@@ -11,7 +11,9 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Every core: tests are independent (each xdist worker gets its own test
+# database on the one throwaway cluster). PYTEST_ARGS="-n 0" runs serially.
+PYTEST_ARGS ?= -n auto
 
 # Local runs are the only place DEBUG is switched on. Tests run with DEBUG
 # off, as production does, and a key that is only for tests.
