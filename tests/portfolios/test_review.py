@@ -267,6 +267,19 @@ def test_plan_objectives_are_added_by_the_appraiser_during_review(client, framew
     assert client.get(url).status_code == 403
 
 
+def test_an_objective_without_support_says_so_in_words(client, framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    DevelopmentObjective.objects.create(
+        assessment=assessment, objective="Lead an audit", actions="Plan it", support="",
+        target_date=datetime.date(2027, 9, 30), created_by=appraiser,
+    )
+    signed_in(client, practitioner)
+    html = client.get(reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk})).content.decode()
+    assert "No support needed" in html
+    assert ">None<" not in html
+    assert "30 September 2027" in html
+
+
 def test_every_change_is_recorded_with_who_and_the_old_and_new_values(client, framework, practitioner, appraiser):
     assessment = AssessmentFactory(practitioner=practitioner)
     signed_in(client, practitioner)
