@@ -495,3 +495,23 @@ def parse(text: str) -> Edition:
     if checker.problems:
         raise FrameworkFileError(sorted(checker.problems, key=lambda p: p.line))
     return edition
+
+
+def read_checked(path, check):
+    """For the load commands: the file at ``path`` read and passed to
+    ``check`` (parse, or crosswalk_file.read), or a CommandError naming
+    every problem; nothing is written either way."""
+    from django.core.management import CommandError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"Cannot read {path}: {error}") from None
+    try:
+        return check(text)
+    except FrameworkFileError as error:
+        problems = "\n".join(f"  {path.name}, {problem}" for problem in error.problems)
+        raise CommandError(
+            f"{path.name} has {len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}; "
+            f"nothing was loaded:\n{problems}"
+        ) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management import BaseCommand, CommandError
 
 from capability.crosswalk_file import read
-from capability.framework_file import FrameworkFileError
+from capability.framework_file import read_checked
 from capability.services import CrosswalkInUse, load_crosswalk
 
 
@@ -20,18 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="Check the file and write nothing.")
 
     def handle(self, *args, path: Path, check: bool, verbosity: int, **options):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Cannot read {path}: {error}") from None
-        try:
-            plan = read(text)
-        except FrameworkFileError as error:
-            problems = "\n".join(f"  {path.name}, {problem}" for problem in error.problems)
-            raise CommandError(
-                f"{path.name} has {len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}; "
-                f"nothing was loaded:\n{problems}"
-            ) from None
+        plan = read_checked(path, read)
         described = f"{plan.from_framework} to {plan.to_framework}"
         if check:
             if verbosity:

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError
 
-from capability.framework_file import FrameworkFileError, parse
+from capability.framework_file import parse, read_checked
 from impact.framework_loader import EditionInUse, load_edition
 
 CONSULTANT_FRAMEWORK_FILE = Path(settings.BASE_DIR) / "fixtures" / "consultant-level-practice.yaml"
@@ -26,18 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="Check the file and write nothing.")
 
     def handle(self, *args, path: Path, check: bool, verbosity: int, **options):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Cannot read {path}: {error}") from None
-        try:
-            edition = parse(text)
-        except FrameworkFileError as error:
-            problems = "\n".join(f"  {path.name}, {problem}" for problem in error.problems)
-            raise CommandError(
-                f"{path.name} has {len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}; "
-                f"nothing was loaded:\n{problems}"
-            ) from None
+        edition = read_checked(path, parse)
         if check:
             if verbosity:
                 self.stdout.write(f"{path.name} is a valid framework file for {edition.name} ({edition.version}).")
