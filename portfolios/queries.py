@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 
 from accounts.models import Membership, Organisation, Role
@@ -257,39 +257,40 @@ def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
         rating.capability = capabilities[rating.capability_id]
         rating.level = levels.get(rating.level_id)
         ratings[rating.capability_id] = rating
-    # Prefetched into plain lists: calling .all() on a prefetched relation
-    # clones its queryset, with the IN list of every item, each time, which
-    # cost a tenth of a second on a 300-item portfolio.
     # Only the columns the pages show: an item's description and impact are
     # long, and were most of what this query read.
-    prefetches = [Prefetch(
-        "capability_links",
-        queryset=EvidenceCapabilityLink.objects.only("evidence_id", "capability_id").order_by(),
-        to_attr="capability_link_list",
-    )]
+    included = list(
+        EvidenceItem.objects.filter(assessment_links__assessment=assessment)
+        .only("pk", "title", "activity_date", "is_current")
+        .order_by("-activity_date", "title")
+    )
+    # Which capability each item is mapped to, as pairs of ids: the
+    # prefetch machinery (a queryset per relation, objects for every link)
+    # cost more than the query.
+    links = defaultdict(list)
+    for evidence_id, capability_id in EvidenceCapabilityLink.objects.filter(
+        evidence_id__in=[item.pk for item in included]
+    ).order_by().values_list("evidence_id", "capability_id") if included else ():
+        links[evidence_id].append(capability_id)
     if with_files:
-        prefetches.append(Prefetch(
+        # Prefetched into plain lists: calling .all() on a prefetched
+        # relation clones its queryset, with the IN list of every item,
+        # each time, which cost a tenth of a second on a 300-item portfolio.
+        prefetch_related_objects(included, Prefetch(
             "attachments",
             queryset=EvidenceAttachment.objects.only("evidence_id", "original_name", "size"),
             to_attr="attachment_list",
         ))
-    included = (
-        EvidenceItem.objects.filter(assessment_links__assessment=assessment)
-        .only("pk", "title", "activity_date", "is_current")
-        .prefetch_related(*prefetches)
-        .order_by("-activity_date", "title")
-    )
     evidence = defaultdict(list)
     detail_url, download_url = evidence_url_makers()
-    included = list(included)
     if with_confirmations:
         attach_confirmation_notes(included)
     for item in included:
         item.detail_url = detail_url(item.pk)
         for attachment in getattr(item, "attachment_list", ()):
             attachment.download_url = download_url(item.pk, attachment.pk)
-        for link in item.capability_link_list:
-            evidence[link.capability_id].append(item)
+        for capability_id in links[item.pk]:
+            evidence[capability_id].append(item)
     appraiser_ratings = {}
     for rating in AppraiserRating.objects.filter(assessment=assessment) if with_appraiser else ():
         rating.level = levels.get(rating.level_id)
