@@ -111,7 +111,11 @@ def generate(
     return made
 
 
-@transaction.atomic
+# Not one transaction: the audit chain's trigger holds a lock per audited
+# record until its transaction ends (core/audit.py), and an organisation at
+# national size writes tens of thousands, more than PostgreSQL's lock table
+# holds. Each batch commits on its own instead (_bulk); a seed that fails
+# half way is thrown away with its database.
 def _organisation(number: int, practitioners: int, evidence_each: int, world: dict) -> dict:
     rng = random.Random(number)
     now = timezone.now()
@@ -130,14 +134,14 @@ def _organisation(number: int, practitioners: int, evidence_each: int, world: di
         for i in range(practitioners)
     ]
     User.objects.bulk_create([admin, *appraisers, *people], batch_size=BATCH)
-    bulk_create_with_history(
+    _bulk(
         [Membership(organisation=organisation, user=admin, role=Role.ORGANISATION_ADMIN)]
         + [Membership(organisation=organisation, user=a, role=Role.APPRAISER) for a in appraisers]
         + [Membership(organisation=organisation, user=p, role=Role.PRACTITIONER) for p in people],
         Membership, batch_size=BATCH,
     )
     appraiser_of = {p.pk: appraisers[i // PRACTITIONERS_PER_APPRAISER] for i, p in enumerate(people)}
-    bulk_create_with_history(
+    _bulk(
         [AppraiserAssignment(organisation=organisation, practitioner=p, appraiser=appraiser_of[p.pk]) for p in people],
         AppraiserAssignment, batch_size=BATCH,
     )
@@ -156,7 +160,7 @@ def _organisation(number: int, practitioners: int, evidence_each: int, world: di
         )
         for p, state in zip(people, states)
     ]
-    bulk_create_with_history(assessments, Assessment, batch_size=BATCH)
+    _bulk(assessments, Assessment, batch_size=BATCH)
 
     levels, capabilities = world["levels"], world["capabilities"]
     ratings, appraiser_ratings, transitions = [], [], []
@@ -179,21 +183,28 @@ def _organisation(number: int, practitioners: int, evidence_each: int, world: di
                 None if after == S.LOCKED else appraiser_of[assessment.practitioner_id])
             transitions.append(AssessmentTransition(assessment=assessment, from_status=before, to_status=after,
                                                     actor=actor))
-    bulk_create_with_history(ratings, CapabilityRating, batch_size=BATCH)
-    bulk_create_with_history(appraiser_ratings, AppraiserRating, batch_size=BATCH)
+    _bulk(ratings, CapabilityRating, batch_size=BATCH)
+    _bulk(appraiser_ratings, AppraiserRating, batch_size=BATCH)
     AssessmentTransition.objects.bulk_create(transitions, batch_size=BATCH)
 
     evidence_count = _evidence(people, assessments, evidence_each, world, rng)
     return {"practitioners": practitioners, "evidence": evidence_count}
 
 
-@transaction.atomic
 def add_evidence(*, practitioner, count: int) -> int:
     """More evidence for one generated practitioner, included in their
     assessment: for a portfolio far bigger than the rest."""
     assessment = Assessment.objects.filter(practitioner=practitioner).latest_first().first()
     start = EvidenceItem.objects.filter(owner=practitioner).count()
     return _evidence([practitioner], [assessment], count, _world(), random.Random(practitioner.email), start=start)
+
+
+def _bulk(objects, model, batch_size=BATCH):
+    """bulk_create_with_history, each batch in a transaction of its own."""
+    objects = list(objects)
+    for start in range(0, len(objects), batch_size):
+        with transaction.atomic():
+            bulk_create_with_history(objects[start:start + batch_size], model, batch_size=batch_size)
 
 
 def _evidence(people, assessments, evidence_each: int, world: dict, rng: random.Random, start: int = 0) -> int:
@@ -221,7 +232,7 @@ def _evidence(people, assessments, evidence_each: int, world: dict, rng: random.
         if rng.random() < 0.5:
             impact_links.append(EvidenceImpactLink(evidence=item, impact_statement=rng.choice(statements)))
         included.append(AssessmentEvidence(assessment=assessment_of[item.owner_id], evidence=item))
-    bulk_create_with_history(capability_links, EvidenceCapabilityLink, batch_size=BATCH)
-    bulk_create_with_history(impact_links, EvidenceImpactLink, batch_size=BATCH)
-    bulk_create_with_history(included, AssessmentEvidence, batch_size=BATCH)
+    _bulk(capability_links, EvidenceCapabilityLink, batch_size=BATCH)
+    _bulk(impact_links, EvidenceImpactLink, batch_size=BATCH)
+    _bulk(included, AssessmentEvidence, batch_size=BATCH)
     return len(items)
