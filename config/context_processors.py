@@ -7,6 +7,10 @@ def _section(request) -> str:
         return ""
     if match.namespace == "framework":
         return "framework"
+    if match.namespace == "organisations":
+        return "organisation"
+    if match.url_name in ("reviews", "review"):
+        return "reviews"
     if match.url_name and match.url_name.startswith(("evidence", "attachment")):
         return "evidence"
     if match.url_name == "home" or (match.url_name or "").startswith("assessment"):
@@ -16,3 +20,4 @@ def _section(request) -> str:
 
 def service(request):
     return {"service_name": settings.SERVICE_NAME, "nav_section": _section(request)}
+

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.service",
+                "portfolios.navigation.navigation",
             ],
             # url_shapes replaces the built-in {% url %} with one that gives
             # the same addresses at a fraction of the cost (core/url_shapes.py).
@@ -275,6 +276,11 @@ CRISPY_TEMPLATE_PACK = "nhsuk"
 CRISPY_FAIL_SILENTLY = not DEBUG
 
 SERVICE_NAME = "Consultant capability portfolio"
+# Who runs this installation and how people reach them, for the footer
+# pages (privacy notice, accessibility statement, help). Each deployment
+# sets its own; unset, the pages send people to their organisation.
+SERVICE_OPERATOR = os.environ.get("SERVICE_OPERATOR", "")
+SERVICE_CONTACT_EMAIL = os.environ.get("SERVICE_CONTACT_EMAIL", "")
 # Where the service is reached, for links in emails sent outside a request
 # (scheduled reminders). Requests use their own host.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -338,7 +344,8 @@ EVIDENCE_CONFIRMATION_RATE_LIMIT = int(os.environ.get("EVIDENCE_CONFIRMATION_RAT
 # end sessions after inactivity, and after an absolute limit whatever happens.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the roles with the person (accounts/backends.py).
+    "accounts.backends.SignInBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))

@@ -20,6 +20,21 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@login_not_required
+@require_GET
+def content_page(request, template: str):
+    """The footer's pages about the service itself (accessibility, privacy,
+    cookies, help): the same for everyone, signed in or not."""
+    from django.conf import settings
+
+    return render(request, template, {
+        "service_operator": settings.SERVICE_OPERATOR,
+        "service_contact_email": settings.SERVICE_CONTACT_EMAIL,
+        "session_idle_minutes": settings.SESSION_IDLE_SECONDS // 60,
+        "session_absolute_hours": settings.SESSION_ABSOLUTE_SECONDS // 3600,
+    })
+
+
 # Error pages are rendered without the request context processors that touch
 # the database or session, so that they still render when those are broken.
 def _error(request, template: str, status: int, context=None):

@@ -96,6 +96,20 @@ class FeedbackRound(models.Model):
         if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
             raise ValidationError({"closes_on": "The closing date must be the same as or after the opening date"})
 
+    @property
+    def ends_on(self):
+        """The last day the round took responses: its closing date, or the
+        day it was closed if that was earlier (closed early)."""
+        if self.closed_at is not None:
+            closed_on = timezone.localdate(self.closed_at)
+            if closed_on < self.closes_on:
+                return closed_on
+        return self.closes_on
+
+    @property
+    def closed_early(self) -> bool:
+        return self.ends_on < self.closes_on
+
     def is_closed(self, today=None) -> bool:
         """Closed by the practitioner, or past its closing date."""
         today = today or timezone.localdate()

@@ -30,7 +30,7 @@ from feedback.models import (
     RaterGroup,
     RoundStatus,
 )
-from portfolios.models import EvidenceCapabilityLink, EvidenceItem, EvidenceType
+from portfolios.models import CapabilityRating, EvidenceCapabilityLink, EvidenceItem, EvidenceType
 from portfolios.services import include_evidence_in_drafts
 
 MAX_RATERS = 50
@@ -117,7 +117,9 @@ def start_round(
     comment_scope: str = CommentScope.OVERALL, reminder_days_before: int = 3, today=None,
 ) -> FeedbackRound:
     """A new round, not sent yet, asking about these capabilities of the
-    assessment's framework, with an empty self-rating for each."""
+    assessment's framework, with a self-rating for each that starts from the
+    practitioner's rating of it in the assessment (empty where not rated),
+    so that nothing is entered twice; they can change it before sending."""
     today = today or timezone.localdate()
     # Each once, in the order given: a forged or replayed form can repeat one.
     capabilities = list(dict.fromkeys(capabilities))
@@ -131,8 +133,13 @@ def start_round(
         comment_scope=comment_scope, reminder_days_before=reminder_days_before,
     )
     feedback_round.capabilities.set(capabilities)
+    rated = dict(
+        CapabilityRating.objects.filter(assessment=assessment, capability__in=capabilities)
+        .order_by().values_list("capability_id", "level_id")
+    )
     FeedbackSelfRating.objects.bulk_create(
-        FeedbackSelfRating(round=feedback_round, capability=capability) for capability in capabilities
+        FeedbackSelfRating(round=feedback_round, capability=capability, level_id=rated.get(capability.pk))
+        for capability in capabilities
     )
     return feedback_round
 
@@ -458,13 +465,14 @@ def add_report_as_evidence(*, feedback_round: FeedbackRound, report) -> Evidence
     groups = ", ".join(f"{line.label.lower()} {line.responded}" for line in report.counts if line.responded)
     item = EvidenceItem.objects.create(
         owner=assessment.practitioner,
-        title=_free_title(assessment.practitioner, f"360-degree feedback, {feedback_round.closes_on:%B %Y}"),
+        title=_free_title(assessment.practitioner, f"360-degree feedback, {feedback_round.ends_on:%B %Y}"),
         evidence_type=EvidenceType.FEEDBACK_360,
-        activity_date=feedback_round.closes_on,
+        # The day the round ended: a round closed early has not reached its closing date.
+        activity_date=min(feedback_round.ends_on, timezone.localdate()),
         description=(
             f"360-degree feedback on {len(report.capability_rows)} capabilities of the consultant-level framework, "
             f"from {report.responses} rater{'s' if report.responses != 1 else ''} ({groups}). "
-            f"Open from {feedback_round.opens_on:%-d %B %Y} to {feedback_round.closes_on:%-d %B %Y}."
+            f"Open from {feedback_round.opens_on:%-d %B %Y} to {feedback_round.ends_on:%-d %B %Y}."
         ),
         impact=_impact_text(report),
         feedback_round=feedback_round,

@@ -135,3 +135,18 @@ class CapabilityRatingForm(NHSFormMixin, forms.Form):
     def level_id(self) -> int | None:
         value = self.cleaned_data.get("rating")
         return self.levels_by_value[value].pk if value else None
+
+
+SUBMIT_DECLARATION = (
+    "I confirm this self-assessment is my own honest view of my practice, and that the evidence I have "
+    "included is accurate and does not identify patients"
+)
+
+
+class SubmitDeclarationForm(NHSFormMixin, forms.Form):
+    """The declaration on the check-your-answers page before submitting."""
+
+    declaration = forms.BooleanField(
+        label=SUBMIT_DECLARATION,
+        error_messages={"required": "Confirm the declaration to submit your assessment"},
+    )

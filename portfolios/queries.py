@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 
 from accounts.models import Membership, Organisation, Role
@@ -16,6 +16,8 @@ from capability.selectors import chosen_editions
 from portfolios.models import (
     AppraiserRating,
     Assessment,
+    AssessmentStatus,
+    AssessmentTransition,
     CapabilityRating,
     EvidenceAttachment,
     EvidenceCapabilityLink,
@@ -374,6 +376,40 @@ def appraiser_caseload(user) -> list[dict]:
         rows.append(row)
     rows.sort(key=lambda r: (not r["needs_attention"], r["practitioner"].full_name))
     return rows
+
+
+def waiting_for_review_count(user) -> int:
+    """How many assessments are waiting for this appraiser: submitted or in
+    review, by a practitioner of one of their live assignments, in the
+    organisation of the assignment (the rule of access.capacity). One
+    query, once per request (the header and the home page both show it)."""
+    from portfolios.access import appraiser_assignments
+
+    known = getattr(user, "_waiting_for_review", None)
+    if known is None:
+        assigned = appraiser_assignments(user).filter(
+            practitioner_id=OuterRef("practitioner_id"), organisation_id=OuterRef("organisation_id"))
+        known = user._waiting_for_review = Assessment.objects.filter(
+            status__in=[AssessmentStatus.SUBMITTED, AssessmentStatus.IN_REVIEW]
+        ).filter(Exists(assigned)).exclude(practitioner=user).count()
+    return known
+
+
+def waiting_on_practitioner(assessments: list[Assessment]) -> list[tuple[Assessment, AssessmentTransition]]:
+    """The practitioner's assessments that wait on them after a review
+    (returned to change, or signed off by the appraiser and waiting for
+    their own sign-off), each with the move that put it there, for the
+    home page. One query, none when nothing waits."""
+    waiting = {a.pk: a for a in assessments
+               if a.status in (AssessmentStatus.RETURNED, AssessmentStatus.AWAITING_SIGN_OFF)}
+    if not waiting:
+        return []
+    moves = {}
+    for move in (AssessmentTransition.objects.filter(assessment_id__in=waiting.keys())
+                 .select_related("actor").order_by("created_at", "id")):
+        if move.to_status == waiting[move.assessment_id].status:
+            moves[move.assessment_id] = move
+    return [(assessment, moves.get(pk)) for pk, assessment in waiting.items()]
 
 
 @dataclass(frozen=True)

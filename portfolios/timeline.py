@@ -6,12 +6,13 @@ the development plan, with who made it and when. Built from the audit records
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.apps import apps
 from django.db import connection
 
 from core import audit
+from core.templatetags.nhs_dates import nhs_date
 
 from capability.models import Capability
 from portfolios.models import (
@@ -74,12 +75,21 @@ def _changes(records, fields, describe):
 
 
 def _show(record, field) -> str:
+    """A recorded value as the pages word it: level names, choices' labels,
+    dates like 2 December 2026, yes or no."""
     value = getattr(record, field, "")
     if field == "level":
         return str(record.level) if record.level_id else "not yet rated"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return "" if value is None else str(value)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (date, datetime)):
+        return nhs_date(value)
+    choices = record._meta.get_field(field).choices
+    if choices:
+        return str(dict(choices).get(value, value))
+    return str(value)
 
 
 def assessment_timeline(assessment) -> list[Entry]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("assessments/<uuid:pk>/gaps/", assessments.gaps, name="assessment_gaps"),
     path("assessments/<uuid:pk>/carried/", assessments.carried, name="assessment_carried"),
     path("assessments/<uuid:pk>/submit/", assessments.submit, name="assessment_submit"),
+    path("assessments/<uuid:pk>/submitted/", assessments.submitted, name="assessment_submitted"),
     path("assessments/<uuid:pk>/review/", review.review, name="review"),
     path("assessments/<uuid:pk>/decision/", review.practitioner_decision, name="practitioner_decision"),
     path("assessments/<uuid:pk>/history/", review.history, name="assessment_history"),

@@ -62,7 +62,7 @@ FAMILIES = {
     "portfolios:assessment_start": PRACTITIONERS, "portfolios:evidence_list": PRACTITIONERS,
     "portfolios:evidence_create": PRACTITIONERS, "portfolios:reviews": EVERYONE,
     "portfolios:assessment_summary": PORTFOLIO_VIEW, "portfolios:assessment_gaps": PORTFOLIO_VIEW,
-    "portfolios:assessment_carried": PORTFOLIO_VIEW,
+    "portfolios:assessment_carried": PORTFOLIO_VIEW, "portfolios:assessment_submitted": PORTFOLIO_VIEW,
     "portfolios:assessment_history": PORTFOLIO_VIEW, "portfolios:evidence_detail": PORTFOLIO_VIEW,
     "portfolios:attachment_download": PORTFOLIO_VIEW, "reports:assessment_report": PORTFOLIO_VIEW,
     "reports:make_report": PORTFOLIO_VIEW, "reports:report_job": OWN_FILE, "reports:report_job_progress": OWN_FILE,
@@ -100,7 +100,8 @@ def url_patterns(resolver=None, prefix="", namespace=""):
 # tests/portfolios/test_confirmations.py.
 PUBLIC = {"login", "healthz", "invitations:accept", "feedback_respond", "evidence_confirm", "evidence_confirm_file",
           "password_reset", "password_reset_done",
-          "password_reset_confirm", "password_reset_complete"}
+          "password_reset_confirm", "password_reset_complete",
+          "accessibility", "privacy", "cookies", "help"}
 ALL_URLS = sorted(set(url_patterns()))
 PRIVATE_URLS = [(route, name) for route, name in ALL_URLS if name not in PUBLIC]
 

@@ -17,6 +17,9 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+# The label Django gives a select's empty choice (django.db.models.fields.BLANK_CHOICE_DASH).
+BLANK_CHOICE_LABEL = "---------"
+
 register = template.Library()
 
 # Written by the component templates themselves. Django adds required and
@@ -72,7 +75,10 @@ def select_options(field) -> str:
     for group_name, group_options, _ in optgroups(field):
         options = [
             format_html('<option value="{}"{}>{}</option>', str(option["value"]),
-                        mark_safe(" selected") if option["selected"] else "", option["label"])
+                        mark_safe(" selected") if option["selected"] else "",
+                        # Django's empty choice is a row of dashes, which a
+                        # screen reader reads out dash by dash.
+                        "Select an option" if option["label"] == BLANK_CHOICE_LABEL else option["label"])
             for option in group_options
         ]
         if group_name:

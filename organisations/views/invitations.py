@@ -21,8 +21,8 @@ from organisations import services as org_services
 from organisations.forms import AcceptInvitationForm
 
 # Several authentication backends are configured; the new account signs in
-# with Django's own.
-LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# with the password one.
+LOGIN_BACKEND = "accounts.backends.SignInBackend"
 
 PROBLEM_PAGES = {
     org_services.InvitationNotValid: ("invitations/not_valid.html", 404),

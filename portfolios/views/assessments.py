@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from capability import structure
 from portfolios.charts import assessment_charts
 from portfolios import access, carry, notifications, services, workflow
-from portfolios.forms import CapabilityRatingForm, StartAssessmentForm
+from portfolios.forms import CapabilityRatingForm, StartAssessmentForm, SubmitDeclarationForm
 from portfolios.models import Assessment, AssessmentStatus
 from portfolios.queries import (
     assessment_matrix,
@@ -93,7 +93,6 @@ def summary_context(request, assessment) -> dict:
         "rated_count": sum(len(p.rated_values) for p in matrix),
         "capability_count": sum(len(p.rows) for p in matrix),
         "charts": charts,
-        "submit_errors": None,
         "viewer": viewer.value if viewer else "",
         "show_appraiser": show_appraiser,
         "objectives": objectives_for(assessment),
@@ -112,9 +111,26 @@ def summary(request, pk):
     return render(request, "portfolios/assessment_summary.html", summary_context(request, assessment))
 
 
-@require_POST
+def _check_answers(request, assessment, form, *, missing_error=False):
+    """The check-your-answers page before submitting: every rating by
+    pillar, with a link to change it, and the declaration."""
+    matrix = assessment_matrix(assessment, with_appraiser=False)
+    unrated = [(group.pillar, row.capability) for group in matrix for row in group.rows if row.level_value is None]
+    return render(request, "portfolios/assessment_submit.html", {
+        "assessment": assessment, "matrix": matrix, "form": form, "unrated": unrated,
+        "has_errors": bool(form.errors) or (missing_error and bool(unrated)),
+    })
+
+
+@require_http_methods(["GET", "POST"])
 def submit(request, pk):
     assessment = _assessment_to_change(request, pk)
+    if not assessment.is_editable:
+        messages.error(request, "This assessment has already been submitted")
+        return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    form = SubmitDeclarationForm(request.POST if request.method == "POST" else None)
+    if request.method == "GET" or not form.is_valid():
+        return _check_answers(request, assessment, form)
     was_returned = assessment.status == AssessmentStatus.RETURNED
     try:
         version = int(request.POST.get("version", ""))
@@ -126,22 +142,27 @@ def submit(request, pk):
         messages.error(request, "This assessment has already been submitted")
         return redirect("portfolios:assessment_summary", pk=assessment.pk)
     except services.StaleVersion:
-        messages.error(request, "This assessment changed after you opened the page. Check it, then submit again.")
-        return redirect("portfolios:assessment_summary", pk=assessment.pk)
+        messages.error(request, "This assessment changed after you opened the page. Check your answers again, then submit.")
+        return redirect("portfolios:assessment_submit", pk=assessment.pk)
     except workflow.TransitionRefused as refused:
         messages.error(request, str(refused))
         return redirect("portfolios:assessment_summary", pk=assessment.pk)
     except ValidationError:
-        context = summary_context(request, assessment)
-        context["submit_errors"] = [
-            (group.pillar, row.capability) for group in context["matrix"] for row in group.rows
-            if row.level_value is None
-        ]
-        context["has_errors"] = True
-        return render(request, "portfolios/assessment_summary.html", context)
+        return _check_answers(request, assessment, form, missing_error=True)
     notifications.after_move(assessment=assessment, name="resubmit" if was_returned else "submit", request=request)
-    messages.success(request, "Assessment submitted. Your appraiser has been told. You cannot change it while it is being reviewed.")
-    return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    return redirect("portfolios:assessment_submitted", pk=assessment.pk)
+
+
+def submitted(request, pk):
+    """The confirmation after submitting: what happens next."""
+    assessment = _assessment(request, pk)
+    if (access.capacity(request.user, assessment) != access.Capacity.PRACTITIONER
+            or assessment.status != AssessmentStatus.SUBMITTED):
+        return redirect("portfolios:assessment_summary", pk=assessment.pk)
+    return render(request, "portfolios/assessment_submitted.html", {
+        "assessment": assessment,
+        "appraisers": list(access.reviewers(assessment).order_by("full_name")),
+    })
 
 
 def gaps(request, pk):

@@ -1,26 +1,36 @@
+from django.db.models import Count
 from django.shortcuts import render
 
-from accounts.models import Membership, Role
+from accounts.models import Invitation, Membership, Role
 from portfolios.models import EvidenceItem
-from portfolios.queries import assessment_list
+from portfolios.queries import assessment_list, waiting_for_review_count, waiting_on_practitioner
 
 
 def dashboard(request):
-    """The signed-in home page: a practitioner's assessments and portfolio,
-    and for everyone the roles they hold."""
+    """The signed-in home page: for each role the person holds, what needs
+    doing first, then the way to the rest."""
     return render(request, "portfolios/dashboard.html", _dashboard_context(request))
 
 
 def _dashboard_context(request) -> dict:
     memberships = list(Membership.objects.active().filter(user=request.user).select_related("organisation"))
-    is_practitioner = any(m.role == Role.PRACTITIONER for m in memberships)
+    roles = {m.role for m in memberships}
     context = {
         "memberships": memberships,
-        "is_practitioner": is_practitioner,
-        "is_appraiser": any(m.role == Role.APPRAISER for m in memberships),
+        "is_practitioner": Role.PRACTITIONER in roles,
+        "is_appraiser": Role.APPRAISER in roles,
         "admin_of": [m.organisation for m in memberships if m.role == Role.ORGANISATION_ADMIN],
     }
-    if is_practitioner:
+    if Role.PRACTITIONER in roles:
         context["assessments"] = assessment_list(request.user)
+        context["waiting_on_you"] = waiting_on_practitioner(context["assessments"])
         context["evidence_count"] = EvidenceItem.objects.for_owner(request.user).count()
+    if Role.APPRAISER in roles:
+        context["waiting_for_review"] = waiting_for_review_count(request.user)
+    if context["admin_of"]:
+        pending = dict(
+            Invitation.objects.pending().filter(organisation__in=context["admin_of"]).order_by()
+            .values_list("organisation_id").annotate(n=Count("id"))
+        )
+        context["admin_rows"] = [(organisation, pending.get(organisation.pk, 0)) for organisation in context["admin_of"]]
     return context

@@ -103,6 +103,8 @@ def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, b
 
     # And submits it again
     practitioner_page.get_by_role("button", name="Submit again").click()
+    practitioner_page.get_by_label(re.compile("I confirm this self-assessment is my own")).check()
+    practitioner_page.get_by_role("button", name="Submit again").click()
     assert "Assessment submitted" in practitioner_page.locator("main").inner_text()
     journey.check(practitioner_page, "practitioner resubmitted")
     assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.SUBMITTED

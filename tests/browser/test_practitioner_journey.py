@@ -190,10 +190,24 @@ def test_a_practitioner_completes_and_submits_a_self_assessment(live_server, bro
     journey.check(page, "summary before submitting")
     page.get_by_role("button", name="Submit assessment").click()
 
-    # Then she is told it has gone to her appraiser, and its status is
-    # submitted; it can no longer be changed
+    # Then she checks her answers, with a link to change each one, and
+    # cannot submit without the declaration
+    assert page.locator("h1").inner_text() == "Check your answers before submitting your assessment"
+    assert page.get_by_role("link", name=re.compile(r"^Change capability \d+$")).count() == 16
+    journey.check(page, "check your answers before submitting")
+    page.get_by_role("button", name="Submit assessment").click()
+    assert "Confirm the declaration to submit your assessment" in page.locator(".nhsuk-error-summary").inner_text()
+    journey.check(page, "submit without the declaration")
+    page.get_by_label(re.compile("I confirm this self-assessment is my own")).check()
+    page.get_by_role("button", name="Submit assessment").click()
+
+    # Then she is told it has gone to her appraiser and what happens next,
+    # and its status is submitted; it can no longer be changed
+    assert page.locator(".nhsuk-panel__title").inner_text() == "Assessment submitted"
     main_text = page.locator("main").inner_text()
-    assert "Assessment submitted. Your appraiser has been told." in main_text
+    assert "Your appraiser has been told." in main_text and "What happens next" in main_text
+    journey.check(page, "submitted confirmation")
+    page.get_by_role("link", name="Go to your assessment").click()
     assert page.locator("main .nhsuk-tag").first.inner_text() == "Submitted"
     assert page.get_by_role("button", name="Submit assessment").count() == 0
     journey.check(page, "submitted")

@@ -20,6 +20,8 @@ PUBLIC_URL_NAMES = {
     # A way back in for someone who cannot sign in (tests/accounts/test_passwords.py).
     "password_reset": (200,), "password_reset_done": (200,), "password_reset_confirm": (200,),
     "password_reset_complete": (200,),
+    # The footer's pages about the service, for anyone.
+    "accessibility": (200,), "privacy": (200,), "cookies": (200,), "help": (200,),
 }
 
 

@@ -504,3 +504,11 @@ def test_500_page_renders_with_only_the_service_name():
     assert 'class="nhsuk-header"' in html
     assert "Sign out" not in html
     assert "<script>" not in html and " style=" not in html
+
+
+def test_a_selects_empty_choice_reads_as_words_not_dashes(practitioner_client):
+    from django.urls import reverse
+
+    page = practitioner_client.get(reverse("profile")).content.decode()
+    assert "---------" not in page
+    assert '<option value="">Select an option</option>' in page or '<option value="" selected>Select an option</option>' in page

@@ -482,3 +482,29 @@ def test_review_page_links_the_appraiser_to_reports(client, practitioner, apprai
     ).content.decode()
     assert url("report", feedback_round) in html and "Start a 360° feedback round" not in html
 
+
+
+def test_a_round_closed_early_shows_the_day_it_closed_and_its_evidence_is_dated_that_day(
+    practitioner_client, practitioner, framework
+):
+    feedback_round = closed_round(practitioner)
+    today = timezone.localdate()
+    assert feedback_round.closes_on > today and feedback_round.closed_early
+    html = practitioner_client.get(url("round", feedback_round)).content.decode()
+    assert f"{today:%-d %B %Y} to {today:%-d %B %Y} (closed early; it was due to close on " \
+           f"{feedback_round.closes_on:%-d %B %Y})" in html
+    practitioner_client.post(url("report_evidence", feedback_round))
+    item = EvidenceItem.objects.get(owner=practitioner)
+    assert item.activity_date == today
+    assert f"to {today:%-d %B %Y}." in item.description
+
+
+def test_the_self_rating_starts_from_the_ratings_in_the_assessment(practitioner, framework):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    level = assessment.rating_scale.levels.get(value=2)
+    rated = assessment.ratings.get(capability__number=1)
+    rated.level = level
+    rated.save(update_fields=["level"])
+    feedback_round = make_round(practitioner, assessment=assessment)
+    chosen = {r.capability.number: r.level_id for r in feedback_round.self_ratings.select_related("capability")}
+    assert chosen == {1: level.pk, 2: None, 5: None}

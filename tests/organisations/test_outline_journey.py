@@ -47,7 +47,7 @@ def test_an_organisation_on_the_outline_assesses_signs_off_and_reports_on_it(
         data[f"c{number}-reflection"] = f"Dimension {number} in practice"
     assert client.post(pillar_url, data).status_code == 302
     assessment.refresh_from_db()
-    client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": assessment.version})
+    client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": assessment.version, "declaration": "on"})
 
     signed_in(client, appraiser)
     review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})

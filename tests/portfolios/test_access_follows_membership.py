@@ -140,7 +140,7 @@ def test_a_practitioner_who_has_left_cannot_save_their_draft(client, left, pract
     response = client.post(pillar(assessment), {"version": assessment.version})
     assert_membership_ended_page(response, organisation)
     response = client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}),
-                           {"version": assessment.version})
+                           {"version": assessment.version, "declaration": "on"})
     assert_membership_ended_page(response, organisation)
     assessment.refresh_from_db()
     assert assessment.status == "draft"

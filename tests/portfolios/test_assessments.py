@@ -211,7 +211,8 @@ def test_submit_lists_every_unrated_capability_with_a_link(practitioner_client, 
     assessment = AssessmentFactory(practitioner=practitioner)
     assessment.ratings.filter(capability__number__in=[1, 2, 3]).update(level=assessment.rating_scale.levels.get(value=2))
     response = practitioner_client.post(
-        reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": str(assessment.version)}
+        reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}),
+        {"version": str(assessment.version), "declaration": "on"},
     )
     html = response.content.decode()
     assert "<title>Error: " in html
@@ -223,13 +224,52 @@ def test_submit_lists_every_unrated_capability_with_a_link(practitioner_client, 
     assert assessment.status == AssessmentStatus.DRAFT
 
 
+def test_submitting_starts_with_check_your_answers_and_needs_the_declaration(
+        practitioner_client, practitioner, appraiser, framework):
+    assessment = AssessmentFactory(practitioner=practitioner)
+    summary = reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk})
+    submit = reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk})
+    # Nothing rated: the summary says what is missing and offers no submit.
+    html = practitioner_client.get(summary).content.decode()
+    assert "You have rated 0 of 16 capabilities" in html and f'href="{submit}"' not in html
+    rate_everything(assessment)
+    html = practitioner_client.get(summary).content.decode()
+    assert f'href="{submit}"' in html
+
+    html = practitioner_client.get(submit).content.decode()
+    assert "Check your answers before submitting your assessment" in html
+    assert html.count(">Change<span") == 16
+    assert f'{pillar_url(assessment, "consultancy")}#capability-16' in html
+    assert "3 Established" in html
+
+    html = practitioner_client.post(submit, {"version": str(assessment.version)}).content.decode()
+    assert "Confirm the declaration to submit your assessment" in html and "<title>Error: " in html
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.DRAFT
+
+    response = practitioner_client.post(submit, {"version": str(assessment.version), "declaration": "on"},
+                                        follow=True)
+    html = response.content.decode()
+    assert '<h1 class="nhsuk-panel__title">Assessment submitted</h1>' in html
+    assert f"{appraiser.full_name} will review your ratings" in html
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.SUBMITTED
+    # Submitted: the check page is no longer offered, and a second submit
+    # (a double click, a second tab) changes nothing.
+    response = practitioner_client.post(submit, {"version": str(assessment.version), "declaration": "on"})
+    assert response.status_code == 302 and response["Location"] == summary
+    assert assessment.transitions.count() == 1
+
+
 def test_submitted_assessment_is_read_only(practitioner_client, practitioner, framework):
     assessment = AssessmentFactory(practitioner=practitioner)
     rate_everything(assessment)
     response = practitioner_client.post(
-        reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": str(assessment.version)}
+        reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}),
+        {"version": str(assessment.version), "declaration": "on"},
     )
     assert response.status_code == 302
+    assert response["Location"] == reverse("portfolios:assessment_submitted", kwargs={"pk": assessment.pk})
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.SUBMITTED and assessment.submitted_at
 

@@ -165,7 +165,7 @@ def test_full_cycle_in_the_browser_with_emails(client, framework, practitioner, 
     review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
 
     signed_in(client, practitioner)
-    client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": assessment.version})
+    client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": assessment.version, "declaration": "on"})
     assert [m.to for m in mailoutbox] == [[appraiser.email]]
     assert review_url in mailoutbox[0].body
 
@@ -182,7 +182,7 @@ def test_full_cycle_in_the_browser_with_emails(client, framework, practitioner, 
     signed_in(client, practitioner)
     assert "Add evidence for capability 14" in client.get(summary_url).content.decode()
     assessment.refresh_from_db()
-    client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": assessment.version})
+    client.post(reverse("portfolios:assessment_submit", kwargs={"pk": assessment.pk}), {"version": assessment.version, "declaration": "on"})
 
     signed_in(client, appraiser)
     client.post(review_url, {"action": "start_review"})
@@ -280,6 +280,20 @@ def test_an_objective_without_support_says_so_in_words(client, framework, practi
     assert "30 September 2027" in html
 
 
+def test_history_words_dates_and_choices_as_the_pages_do(client, framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    objective = DevelopmentObjective.objects.create(
+        assessment=assessment, objective="Lead an audit", actions="Plan it", support="",
+        target_date=datetime.date(2027, 9, 30), created_by=appraiser,
+    )
+    objective.status = "partly_achieved"
+    objective.save()
+    signed_in(client, appraiser)
+    html = client.get(reverse("portfolios:assessment_history", kwargs={"pk": assessment.pk})).content.decode()
+    assert "30 September 2027" in html and "2027-09-30" not in html
+    assert "Partly achieved" in html and "partly_achieved" not in html
+
+
 def test_every_change_is_recorded_with_who_and_the_old_and_new_values(client, framework, practitioner, appraiser):
     assessment = AssessmentFactory(practitioner=practitioner)
     signed_in(client, practitioner)
@@ -326,9 +340,10 @@ def test_reviews_list_runs_the_same_queries_whatever_the_caseload(
         AssignmentFactory(organisation=organisation, practitioner=other, appraiser=appraiser)
         AssessmentFactory(practitioner=other)
     signed_in(client, appraiser)
-    # Session, user, then the caseload: assignments with their people, and
-    # latest assessments.
-    with django_assert_num_queries(4):
+    # Session, user (with the roles they hold), the count of reviews waiting
+    # beside Reviews in the header, then the caseload: assignments with their
+    # people, and latest assessments.
+    with django_assert_num_queries(5):
         page = client.get(reverse("portfolios:reviews")).content.decode()
     assert page.count('<tr class="nhsuk-table__row">') == caseload_size + 1  # and the heading row
 
@@ -381,8 +396,9 @@ def test_review_page_query_count_is_fixed(client, framework, practitioner, appra
     # 12, plus one for the assessment's 360° feedback rounds, one for who
     # confirmed the evidence, and three for the edition's capabilities with
     # their elements and bullets, which the first page of a process reads
-    # and then keeps (capability/structure.py).
-    with django_assert_num_queries(17):
+    # and then keeps (capability/structure.py), and one for the header's count
+    # of reviews waiting (portfolios/navigation.py).
+    with django_assert_num_queries(18):
         client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk}))
 
 
