@@ -75,6 +75,15 @@ def report_name(person, assessment, *, pack: bool, taken: set[str]) -> str:
     return candidate
 
 
+def split_problems(problems: list[dict]) -> tuple[list[dict], list[dict]]:
+    """A finished job's problems as (reports that could not be made, people
+    with no assessment yet): the second is not a failure, just nobody to
+    report on."""
+    problems = problems or []
+    return ([p for p in problems if p.get("reason") != NO_ASSESSMENT],
+            [p for p in problems if p.get("reason") == NO_ASSESSMENT])
+
+
 def errors_text(problems: list[Problem]) -> str:
     lines = [
         "Reports that are not in this export",

@@ -33,4 +33,5 @@ def _dashboard_context(request) -> dict:
             .values_list("organisation_id").annotate(n=Count("id"))
         )
         context["admin_rows"] = [(organisation, pending.get(organisation.pk, 0)) for organisation in context["admin_of"]]
+        context["invitations_waiting"] = [(organisation, n) for organisation, n in context["admin_rows"] if n]
     return context

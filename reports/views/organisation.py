@@ -196,6 +196,7 @@ def _get_job(organisation: Organisation, job_id) -> ExportJob:
 def _export_page(request, organisation, job, *, status=200):
     bulk.expire_if_due(job)
     bulk.fail_if_stalled(job)
+    failed, no_assessment = bulk.split_problems(job.problems)
     return render(
         request,
         "organisations/export.html",
@@ -203,8 +204,11 @@ def _export_page(request, organisation, job, *, status=200):
             "organisation": organisation,
             "job": job,
             "progress": bulk.progress_data(job),
-            # Practitioners whose report is in the file: those done less those that could not be made.
-            "made": job.done - len(job.problems or []),
+            # Reports in the file, of the practitioners who had an assessment to report on.
+            "made": job.done - len(failed) - len(no_assessment),
+            "with_assessment": job.done - len(no_assessment),
+            "failed": failed,
+            "no_assessment": no_assessment,
             "valid_days": bulk.EXPORT_VALID_DAYS,
             "breadcrumbs": [
                 *_breadcrumbs(organisation),

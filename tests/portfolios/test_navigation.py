@@ -94,3 +94,8 @@ def test_the_home_page_of_a_practitioner_runs_the_same_queries_whatever_they_hav
     # Session, user with their roles, memberships, assessments, evidence count.
     with django_assert_num_queries(5):
         client.get(reverse("home"))
+
+
+def test_nothing_to_do_shows_no_to_do_list(client, framework, org_admin):
+    page = signed_in(client, org_admin).get(reverse("home")).content.decode()
+    assert "What needs doing" not in page

@@ -340,7 +340,15 @@ def test_a_report_that_fails_is_listed_in_errors_txt_and_the_others_are_exported
     assert f"Ben Baker ({ben.email}): the report could not be made (RuntimeError)" in errors
     assert f"Dot Notstarted ({not_started.email}): has not started an assessment" in errors
     assert "Ada Able" not in errors
-    assert "2 reports are not in the file" in html
+    # A report that failed is a problem; a person with no assessment is not,
+    # and is listed apart.
+    warning = html.split("nhsuk-card--warning", 1)[1].split("No assessment yet", 1)[0]
+    assert "1 report could not be made, so it is not in the file" in warning
+    assert "2 of 3 reports made" in html
+    assert "Ben Baker: the report could not be made" in warning
+    assert "Dot Notstarted" not in warning
+    assert "1 person has not started an assessment in" in html
+    assert "<li>Dot Notstarted</li>" in html
     assert [problem["name"] for problem in job.problems] == ["Ben Baker", "Dot Notstarted"]
 
 
