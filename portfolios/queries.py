@@ -395,6 +395,23 @@ def waiting_for_review_count(user) -> int:
     return known
 
 
+def appraisers_of(practitioner) -> list:
+    """The practitioner's appraisers with a live assignment (both still
+    active members of the organisation), with the organisation, for the
+    home page. One query."""
+    from accounts.models import AppraiserAssignment
+
+    active = Membership.objects.active()
+    return list(
+        AppraiserAssignment.objects.filter(practitioner=practitioner)
+        .filter(Exists(active.filter(user_id=OuterRef("practitioner_id"), organisation_id=OuterRef("organisation_id"),
+                                     role=Role.PRACTITIONER)))
+        .filter(Exists(active.filter(user_id=OuterRef("appraiser_id"), organisation_id=OuterRef("organisation_id"),
+                                     role=Role.APPRAISER)))
+        .select_related("appraiser", "organisation").order_by("organisation__name", "appraiser__full_name")
+    )
+
+
 def waiting_on_practitioner(assessments: list[Assessment]) -> list[tuple[Assessment, AssessmentTransition]]:
     """The practitioner's assessments that wait on them after a review
     (returned to change, or signed off by the appraiser and waiting for

@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from accounts.models import Invitation, Membership, Role
 from portfolios.models import EvidenceItem
-from portfolios.queries import assessment_list, waiting_for_review_count, waiting_on_practitioner
+from portfolios.queries import appraisers_of, assessment_list, waiting_for_review_count, waiting_on_practitioner
 
 
 def dashboard(request):
@@ -25,6 +25,10 @@ def _dashboard_context(request) -> dict:
         context["assessments"] = assessment_list(request.user)
         context["waiting_on_you"] = waiting_on_practitioner(context["assessments"])
         context["evidence_count"] = EvidenceItem.objects.for_owner(request.user).count()
+        context["appraisers"] = appraisers_of(request.user)
+        # Profession and career stage decide what is expected now: asked
+        # for first, before anything else on a new person's home page.
+        context["details_missing"] = not (request.user.profession and request.user.career_stage)
     if Role.APPRAISER in roles:
         context["waiting_for_review"] = waiting_for_review_count(request.user)
     if context["admin_of"]:

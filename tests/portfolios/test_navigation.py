@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Role
+from accounts.models import CareerStage, Invitation, Membership, Role
 from portfolios import workflow
 from portfolios.models import AssessmentStatus as S
 from portfolios.workflow import Actor
@@ -91,11 +91,28 @@ def test_the_home_page_of_a_practitioner_runs_the_same_queries_whatever_they_hav
     for _ in range(3):
         AssessmentFactory(practitioner=practitioner)
     signed_in(client, practitioner)
-    # Session, user with their roles, memberships, assessments, evidence count.
-    with django_assert_num_queries(5):
+    # Session, user with their roles, memberships, assessments, evidence
+    # count, appraisers.
+    with django_assert_num_queries(6):
         client.get(reverse("home"))
 
 
 def test_nothing_to_do_shows_no_to_do_list(client, framework, org_admin):
     page = signed_in(client, org_admin).get(reverse("home")).content.decode()
     assert "What needs doing" not in page
+
+
+def test_a_new_practitioner_is_asked_for_their_details_and_told_who_their_appraiser_is(
+        client, framework, practitioner, appraiser):
+    practitioner.profession = practitioner.career_stage = ""
+    practitioner.save()
+    page = signed_in(client, practitioner).get(reverse("home")).content.decode()
+    assert "Before you start" in page and f'href="{reverse("profile")}"' in page
+    assert f"<li>{appraiser.full_name}</li>" in page
+    # An appraiser who has left is not named.
+    Membership.objects.filter(user=appraiser).update(is_active=False)
+    page = client.get(reverse("home")).content.decode()
+    assert appraiser.full_name not in page and "You do not have an appraiser yet" in page
+    practitioner.profession, practitioner.career_stage = "nurse", CareerStage.values[0]
+    practitioner.save()
+    assert "Before you start" not in client.get(reverse("home")).content.decode()
