@@ -407,9 +407,9 @@ def test_dashboard_query_count_is_fixed(practitioner_client, practitioner, frame
                                         django_assert_num_queries):
     for _ in range(assessment_count):
         AssessmentFactory(practitioner=practitioner)
-    # Session, user, roles, assessments with their progress, and the
-    # evidence count.
-    with django_assert_num_queries(5):
+    # Session, user with the roles they hold, memberships, assessments with
+    # their progress, the evidence count, and their appraisers.
+    with django_assert_num_queries(6):
         page = practitioner_client.get("/")
     assert page.content.decode().count("rated</td>") == assessment_count
 

@@ -12,7 +12,7 @@ from portfolios import workflow
 from portfolios.models import AssessmentStatus as S
 from portfolios.workflow import Actor
 from tests.conftest import signed_in
-from tests.factories import AssessmentFactory, AssignmentFactory, MembershipFactory
+from tests.factories import AssignmentFactory, MembershipFactory
 from tests.portfolios.test_review import rated_assessment
 
 
@@ -84,17 +84,6 @@ def test_a_returned_assessment_says_who_returned_it_on_the_home_page(client, fra
                    comment="Add evidence for capability 3")
     page = signed_in(client, practitioner).get(reverse("home")).content.decode()
     assert f"Returned by {appraiser.full_name}: see what to change" in page
-
-
-def test_the_home_page_of_a_practitioner_runs_the_same_queries_whatever_they_have(
-        client, framework, practitioner, django_assert_num_queries):
-    for _ in range(3):
-        AssessmentFactory(practitioner=practitioner)
-    signed_in(client, practitioner)
-    # Session, user with their roles, memberships, assessments, evidence
-    # count, appraisers.
-    with django_assert_num_queries(6):
-        client.get(reverse("home"))
 
 
 def test_nothing_to_do_shows_no_to_do_list(client, framework, org_admin):
