@@ -237,6 +237,59 @@ def evidence_url_makers():
     )
 
 
+@dataclass
+class ReviewTask:
+    """One line of the review's task list: a pillar to rate, or the summary."""
+
+    name: str
+    pillar: Pillar | None
+    done: int
+    total: int
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+    @property
+    def status(self) -> str:
+        if self.total and self.done == self.total:
+            return "Completed"
+        return "In progress" if self.done else "Not started"
+
+
+def review_tasks(matrix: list[PillarRows], summary: str) -> list[ReviewTask]:
+    """The review's tasks from assessment_matrix (with the appraiser's
+    ratings): each pillar, done when every capability has the appraiser's
+    rating, then the overall summary."""
+    tasks = [
+        ReviewTask(name=group.pillar.name, pillar=group.pillar, total=len(group.rows),
+                   done=sum(1 for row in group.rows if row.appraiser_value is not None))
+        for group in matrix
+    ]
+    tasks.append(ReviewTask(name="Overall summary", pillar=None, total=1, done=int(bool(summary.strip()))))
+    return tasks
+
+
+@dataclass
+class SignOffProblems:
+    """What the appraiser must still do before signing off, for the pages to
+    list with links. workflow checks the same again when the move is made."""
+
+    unrated: list[tuple[Pillar, Capability]]
+    summary_missing: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.unrated or self.summary_missing)
+
+
+def sign_off_problems(assessment: Assessment, matrix: list[PillarRows]) -> SignOffProblems:
+    return SignOffProblems(
+        unrated=[(group.pillar, row.capability) for group in matrix for row in group.rows
+                 if row.appraiser_value is None],
+        summary_missing=not assessment.appraiser_summary.strip(),
+    )
+
+
 def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
                       with_files: bool = False, with_confirmations: bool = False) -> list[PillarRows]:
     """Every capability of the assessment grouped by pillar, with its rating,

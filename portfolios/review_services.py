@@ -36,12 +36,13 @@ def _require_in_review(assessment: Assessment) -> None:
         )
 
 
-def review_state(*, summary: str, capability_ids, appraiser_ratings) -> dict:
-    """What the review page shows and saves, as core.merge compares it: each
-    capability's appraiser rating and comment (unrated and blank when there
-    is no rating yet), and the overall summary."""
+def review_state(*, summary: str | None, capability_ids, appraiser_ratings) -> dict:
+    """What a review page shows and saves, as core.merge compares it: each
+    of its capabilities' appraiser rating and comment (unrated and blank
+    when there is no rating yet), and the overall summary unless it is None
+    (a page that does not show it)."""
     by_capability = {rating.capability_id: rating for rating in appraiser_ratings}
-    state = {"summary": _plain(summary)}
+    state = {} if summary is None else {"summary": _plain(summary)}
     for capability_id in capability_ids:
         rating = by_capability.get(capability_id)
         state[f"rating:{capability_id}"] = rating.level_id if rating else None
@@ -55,24 +56,28 @@ def _plain(text: str) -> str:
 
 
 @transaction.atomic
-def save_review(*, assessment: Assessment, appraiser, ratings: list[AppraiserRatingInput], summary: str,
-                shown: Mapping[str, str] | None = None) -> None:
-    """Save the appraiser's ratings, comments and overall summary. ``shown``
-    is the fingerprint of what the page showed (core.merge): what another
-    tab or appraiser saved since is kept where this save left it alone, and
-    merge.EditConflict is raised, saving nothing, where both changed it."""
+def save_review(*, assessment: Assessment, appraiser, ratings: list[AppraiserRatingInput],
+                summary: str | None = None, shown: Mapping[str, str] | None = None) -> None:
+    """Save the appraiser's ratings and comments for the capabilities in
+    ``ratings`` (a pillar's page sends its own), and the overall summary
+    unless it is None (a page without it). ``shown`` is the fingerprint of
+    what the page showed (core.merge, of review_state for the same fields):
+    what another tab or appraiser saved since is kept where this save left
+    it alone, and merge.EditConflict is raised, saving nothing, where both
+    changed it."""
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     _require_in_review(assessment)
     capability_ids = set(assessment.ratings.values_list("capability_id", flat=True))
     valid_levels = set(assessment.rating_scale.levels.values_list("pk", flat=True))
     existing = {r.capability_id: r for r in AppraiserRating.objects.filter(assessment=assessment)}
-    submitted = {"summary": _plain(summary)}
+    submitted = {} if summary is None else {"summary": _plain(summary)}
     for item in ratings:
         submitted[f"rating:{item.capability_id}"] = item.level_id
         submitted[f"comment:{item.capability_id}"] = _plain(item.comment)
     stored = review_state(summary=assessment.appraiser_summary, capability_ids=capability_ids,
                           appraiser_ratings=existing.values())
-    merged = merge.merge(shown=shown, stored=stored, submitted=submitted)
+    # Fields this page did not send keep their stored value.
+    merged = stored | merge.merge(shown=shown, stored=stored, submitted=submitted)
     summary = merged["summary"]
     ratings = [
         AppraiserRatingInput(capability_id=item.capability_id, level_id=merged[f"rating:{item.capability_id}"],

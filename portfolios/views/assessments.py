@@ -71,7 +71,7 @@ def start(request):
 def summary_context(request, assessment) -> dict:
     """Everything the summary page shows, for whoever may see it."""
     from portfolios.queries import objectives_for, previous_objectives
-    from portfolios.review_forms import CommentForm, DeclarationForm
+    from portfolios.review_forms import CommentForm
 
     levels = structure.levels(assessment.rating_scale)
     viewer = access.capacity(request.user, assessment)
@@ -101,7 +101,6 @@ def summary_context(request, assessment) -> dict:
         "last_move": assessment.transitions.order_by("-created_at").first() if returned else None,
         # Only an assessment copied forward can have carried anything.
         "carried": carry.carried_over(assessment) if assessment.copied_from_id else {},
-        "practitioner_sign_off_form": DeclarationForm(appraiser=False),
         "send_back_form": CommentForm(label="What would you like your appraiser to look at again?"),
     }
 

@@ -1,34 +1,23 @@
-"""The appraiser's review, the practitioner's sign-off, the development plan
-and the assessment's history."""
+"""The appraiser's review: its task list, a page per pillar, the overall
+summary; the assessment's history and the appraiser's list of reviews."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from core.templatetags.nhs_dates import nhs_date
 from capability import structure
-from capability.models import Capability
 from core import merge
-from portfolios import access, notifications, review_services, workflow
-from portfolios.models import Assessment, DevelopmentObjective
-from portfolios.queries import assessment_matrix, assessments_for_pages, objectives_for
-from portfolios.review_forms import (
-    AppraiserRatingForm,
-    CommentForm,
-    DeclarationForm,
-    ObjectiveForm,
-    ObjectiveStatusForm,
-    SummaryForm,
-)
+from core.templatetags.nhs_dates import nhs_date
+from portfolios import access, review_services, workflow
+from portfolios.queries import assessment_matrix, objectives_for, review_tasks, sign_off_problems
+from portfolios.review_forms import AppraiserRatingForm, SummaryForm
 from portfolios.timeline import assessment_audit_state, assessment_timeline
-
-
-def _pages():
-    # get_assessment adds the visibility rule to this queryset.
-    return assessments_for_pages(Assessment.objects.all())
+from portfolios.views.common import apply_move, message, pages
 
 
 def _evidence_entry(item, changed_label: str) -> str:
@@ -50,105 +39,139 @@ def _evidence_entry(item, changed_label: str) -> str:
     return format_html('<li><a href="{}">{}</a>{}{}{}</li>', item.detail_url, item.title, changed, confirmed, files)
 
 
-def _review_context(assessment, data=None, action=None):
+def _pillar_context(assessment, pillar, data=None):
+    """One pillar's capabilities as the appraiser reviews them: what the
+    practitioner rated, wrote and included, and a rating form each."""
     matrix = assessment_matrix(assessment, with_files=True, with_confirmations=True)
+    group = next(group for group in matrix if group.pillar.pk == pillar.pk)
     changed_label = f"Changed since {'signed' if assessment.is_closed else 'submitted'}"
-    entries = {}
-    for group in matrix:
-        for row in group.rows:
-            for item in row.evidence:
-                if item.pk not in entries:
-                    entries[item.pk] = item.review_entry = _evidence_entry(item, changed_label)
     levels = structure.levels(assessment.rating_scale)
-    editable = assessment.is_under_review
-    for group in matrix:
-        for row in group.rows:
-            row.form = AppraiserRatingForm(
-                data if action == "save" else None,
-                capability=row.capability,
-                levels=levels,
-                initial={
-                    "rating": str(row.appraiser_value) if row.appraiser_value else "",
-                    "comment": row.appraiser_rating.comment if row.appraiser_rating else "",
-                },
-            )
-            if not editable:
-                for field in row.form.fields.values():
-                    field.disabled = True
-    summary_form = SummaryForm(data if action == "save" else None, initial={"summary": assessment.appraiser_summary})
-    rows = [row for group in matrix for row in group.rows]
+    for row in group.rows:
+        for item in row.evidence:
+            if not hasattr(item, "review_entry"):
+                item.review_entry = _evidence_entry(item, changed_label)
+        row.form = AppraiserRatingForm(data, capability=row.capability, levels=levels, initial={
+            "rating": str(row.appraiser_value) if row.appraiser_value else "",
+            "comment": row.appraiser_rating.comment if row.appraiser_rating else "",
+        })
+        if not assessment.is_under_review:
+            for field in row.form.fields.values():
+                field.disabled = True
     shown = (data or {}).get("shown") or merge.fingerprint(review_services.review_state(
-        summary=assessment.appraiser_summary, capability_ids=[row.capability.pk for row in rows],
-        appraiser_ratings=[row.appraiser_rating for row in rows if row.appraiser_rating],
+        summary=None, capability_ids=[row.capability.pk for row in group.rows],
+        appraiser_ratings=[row.appraiser_rating for row in group.rows if row.appraiser_rating],
     ))
+    pillars = [g.pillar for g in matrix]
+    index = pillars.index(group.pillar)
     return {
-        "shown": shown,
-        "assessment": assessment,
-        "matrix": matrix,
-        "levels": levels,
-        "summary_form": summary_form,
-        "return_form": CommentForm(
-            data if action == "return" else None, label="Why are you returning it?",
-            hint="The practitioner sees this. Say what to change before they submit again.",
-        ),
-        "sign_off_form": DeclarationForm(data if action == "appraiser_sign_off" else None, appraiser=True),
-        "objectives": objectives_for(assessment),
-        "editable": editable,
+        "assessment": assessment, "group": group, "pillar": group.pillar, "pillars": pillars,
+        "next_pillar": pillars[index + 1] if index + 1 < len(pillars) else None,
+        "levels": levels, "shown": shown, "editable": assessment.is_under_review,
+        "forms": [row.form for row in group.rows],
     }
+
+
+def _go(assessment, target: str, pillars, pillar) -> str:
+    """Where a review page's button leads once what was typed is saved:
+    another pillar, the summary or the task list."""
+    slugs = {p.slug for p in pillars}
+    kind, _, slug = target.partition(":")
+    if kind == "pillar" and slug in slugs:
+        return reverse("portfolios:review_pillar", kwargs={"pk": assessment.pk, "pillar_slug": slug})
+    if kind == "summary":
+        return reverse("portfolios:review_summary", kwargs={"pk": assessment.pk})
+    if kind == "next" and pillar is not None:
+        following = pillars[pillars.index(pillar) + 1:] if pillar in pillars else []
+        if following:
+            return reverse("portfolios:review_pillar", kwargs={"pk": assessment.pk, "pillar_slug": following[0].slug})
+        return reverse("portfolios:review_summary", kwargs={"pk": assessment.pk})
+    return reverse("portfolios:review", kwargs={"pk": assessment.pk})
 
 
 @require_http_methods(["GET", "POST"])
 def review(request, pk):
-    assessment = access.get_assessment_to_review(request.user, pk, _pages())
-    action = request.POST.get("action") if request.method == "POST" else None
-    if action is None:
-        return render(request, "portfolios/review.html", _review_context(assessment))
-
-    if action == "start_review":
-        return _apply(request, assessment, "start_review", success="Review started")
-
-    context = _review_context(assessment, request.POST, action)
-    forms = {
-        "save": [row.form for group in context["matrix"] for row in group.rows] + [context["summary_form"]],
-        "return": [context["return_form"]],
-        "appraiser_sign_off": [context["sign_off_form"]],
-    }.get(action)
-    if forms is None:
-        messages.error(request, "That action is not available")
-        return redirect("portfolios:review", pk=assessment.pk)
-    if action == "appraiser_sign_off" and assessment.is_under_review:
-        forms = _sign_off_problems(context) + forms
-    if all(form.is_valid() for form in forms):
-        if action == "save":
-            try:
-                review_services.save_review(
-                    assessment=assessment,
-                    appraiser=request.user,
-                    ratings=[
-                        review_services.AppraiserRatingInput(
-                            capability_id=row.capability.pk, level_id=row.form.level_id(),
-                            comment=row.form.cleaned_data["comment"],
-                        )
-                        for group in context["matrix"] for row in group.rows
-                    ],
-                    summary=context["summary_form"].cleaned_data["summary"],
-                    shown=merge.parse_fingerprint(request.POST.get("shown")),
-                )
-            except merge.EditConflict as conflict:
-                return _review_conflict(request, context, conflict)
-            except (workflow.TransitionRefused, ValidationError) as refused:
-                messages.error(request, _message(refused))
-                return redirect("portfolios:review", pk=assessment.pk)
-            messages.success(request, "Review saved")
+    """The review's task list: each pillar, the summary and the plan, with
+    how far each has gone, and the way to return or sign off."""
+    assessment = access.get_assessment_to_review(request.user, pk, pages())
+    if request.method == "POST":
+        if request.POST.get("action") != "start_review":
+            messages.error(request, "That action is not available")
             return redirect("portfolios:review", pk=assessment.pk)
-        if action == "return":
-            return _apply(request, assessment, "return", comment=context["return_form"].cleaned_data["comment"],
-                          success="Assessment returned to the practitioner")
-        return _apply(request, assessment, "appraiser_sign_off", declaration=True,
-                      success="Signed off. The practitioner has been asked to sign off too.")
-    context["error_forms"] = forms
-    context["has_errors"] = True
-    return render(request, "portfolios/review.html", context)
+        return apply_move(request, assessment, "start_review", success="Review started")
+    matrix = assessment_matrix(assessment)
+    return render(request, "portfolios/review.html", {
+        "assessment": assessment, "tasks": review_tasks(matrix, assessment.appraiser_summary),
+        "problems": sign_off_problems(assessment, matrix), "objectives": objectives_for(assessment),
+        "editable": assessment.is_under_review,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def review_pillar(request, pk, pillar_slug):
+    assessment = access.get_assessment_to_review(request.user, pk, pages())
+    pillar = next((p for p in structure.pillars(assessment.framework) if p.slug == pillar_slug), None)
+    if pillar is None:
+        raise Http404("No such pillar")
+    data = request.POST if request.method == "POST" else None
+    context = _pillar_context(assessment, pillar, data)
+    if data is None:
+        return render(request, "portfolios/review_pillar.html", context)
+    if not assessment.is_under_review:
+        messages.error(request, "This review can no longer be changed")
+        return redirect("portfolios:review_pillar", pk=assessment.pk, pillar_slug=pillar.slug)
+    forms = context["forms"]
+    if not all(form.is_valid() for form in forms):
+        return render(request, "portfolios/review_pillar.html", context | {"error_forms": forms, "has_errors": True})
+    ratings = [review_services.AppraiserRatingInput(
+        capability_id=form.capability.pk, level_id=form.level_id(), comment=form.cleaned_data["comment"],
+    ) for form in forms]
+    refused = _save(request, assessment, context, "portfolios/review_pillar.html", ratings=ratings, summary=None)
+    if refused is not None:
+        return refused
+    messages.success(request, f"{pillar.name} saved")
+    return redirect(_go(assessment, request.POST.get("go", ""), context["pillars"], pillar))
+
+
+@require_http_methods(["GET", "POST"])
+def review_summary(request, pk):
+    """The appraiser's overall summary, beside the ratings on both sides."""
+    assessment = access.get_assessment_to_review(request.user, pk, pages())
+    data = request.POST if request.method == "POST" else None
+    form = SummaryForm(data, initial={"summary": assessment.appraiser_summary})
+    if not assessment.is_under_review:
+        form.fields["summary"].disabled = True
+    matrix = assessment_matrix(assessment)
+    context = {"assessment": assessment, "form": form, "matrix": matrix, "editable": assessment.is_under_review,
+               "pillars": [group.pillar for group in matrix], "forms": [form],
+               "shown": (data or {}).get("shown") or merge.fingerprint(review_services.review_state(
+                   summary=assessment.appraiser_summary, capability_ids=(), appraiser_ratings=()))}
+    if data is None:
+        return render(request, "portfolios/review_summary.html", context)
+    if not assessment.is_under_review:
+        messages.error(request, "This review can no longer be changed")
+        return redirect("portfolios:review_summary", pk=assessment.pk)
+    if not form.is_valid():
+        return render(request, "portfolios/review_summary.html", context | {"error_forms": [form], "has_errors": True})
+    refused = _save(request, assessment, context, "portfolios/review_summary.html",
+                    ratings=[], summary=form.cleaned_data["summary"])
+    if refused is not None:
+        return refused
+    messages.success(request, "Overall summary saved")
+    return redirect(_go(assessment, request.POST.get("go", ""), context["pillars"], None))
+
+
+def _save(request, assessment, context, template, *, ratings, summary):
+    """Save a review page; None when saved, else the response that says
+    why not, with what was typed kept on the page."""
+    try:
+        review_services.save_review(assessment=assessment, appraiser=request.user, ratings=ratings,
+                                    summary=summary, shown=merge.parse_fingerprint(request.POST.get("shown")))
+    except merge.EditConflict as conflict:
+        return _review_conflict(request, context, template, conflict)
+    except (workflow.TransitionRefused, ValidationError) as refused:
+        messages.error(request, message(refused))
+        return redirect("portfolios:review", pk=assessment.pk)
+    return None
 
 
 REVIEW_CONFLICT = (
@@ -158,191 +181,28 @@ REVIEW_CONFLICT = (
 )
 
 
-OBJECTIVE_CONFLICT = (
-    "This objective was changed in another tab or window after you opened this page, and some of the same "
-    "parts were changed here, so nothing has been saved. Your changes are shown below. Save again to "
-    "replace the other changes with yours, or go back to the review to see the saved objective."
-)
-
-
-def _review_conflict(request, context, conflict):
-    """The review as typed, with each clashing field marked, answered 409;
-    saving again from it overwrites (its fingerprint is the stored state)."""
-    by_capability = {row.capability.pk: row.form for group in context["matrix"] for row in group.rows}
+def _review_conflict(request, context, template, conflict):
+    """The page as typed, with each clashing field marked, answered 409;
+    saving again from it overwrites (its fingerprint is the stored state,
+    for this page's fields)."""
+    by_capability = {form.capability.pk: form for form in context["forms"] if hasattr(form, "capability")}
     marked = []
     for key in conflict.fields:
         kind, _, pk = key.partition(":")
-        form = context["summary_form"] if kind == "summary" else by_capability.get(int(pk or 0))
+        form = context["forms"][0] if kind == "summary" else by_capability.get(int(pk or 0))
         if form is not None:
             form.add_error("summary" if kind == "summary" else kind,
                            "This was also changed in another tab or window. Yours is shown.")
             marked.append(form)
-    context.update(shown=merge.fingerprint(conflict.current), error_forms=list(dict.fromkeys(marked)),
+    page_keys = set(merge.parse_fingerprint(context["shown"]) or ())
+    current = {key: value for key, value in conflict.current.items() if key in page_keys}
+    context.update(shown=merge.fingerprint(current), error_forms=list(dict.fromkeys(marked)),
                    has_errors=True, conflict_intro=REVIEW_CONFLICT)
-    return render(request, "portfolios/review.html", context, status=409)
-
-
-def _sign_off_problems(context) -> list:
-    """What stops the appraiser signing off, as errors on the fields to put
-    right, so that the error summary links to them, in page order. The
-    workflow checks the same again when the move is made."""
-    assessment = context["assessment"]
-    problems = []
-    for row in (row for group in context["matrix"] for row in group.rows):
-        if row.appraiser_value is None:
-            prefix = f"a{row.capability.number}"
-            comment = row.appraiser_rating.comment if row.appraiser_rating else ""
-            row.form = AppraiserRatingForm(
-                {f"{prefix}-rating": "", f"{prefix}-comment": comment},
-                capability=row.capability, levels=context["levels"],
-            )
-            row.form.is_valid()
-            row.form.add_error("rating", f"Rate capability {row.capability.number} before you sign off")
-            problems.append(row.form)
-    if not assessment.appraiser_summary.strip():
-        summary_form = SummaryForm({"summary": assessment.appraiser_summary})
-        summary_form.is_valid()
-        summary_form.add_error("summary", "Write your overall summary before you sign off")
-        context["summary_form"] = summary_form
-        problems.append(summary_form)
-    return problems
-
-
-def _message(error) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
-
-
-def _apply(request, assessment, name, *, comment="", declaration=False, success=""):
-    move = workflow.MOVES[name]
-    target = "portfolios:review" if move.actor == workflow.Actor.APPRAISER else "portfolios:assessment_summary"
-    try:
-        workflow.apply(assessment=assessment, name=name, actor_user=request.user, actor=move.actor,
-                       comment=comment, declaration=declaration)
-    except workflow.TransitionRefused as refused:
-        messages.error(request, str(refused))
-        return redirect(target, pk=assessment.pk)
-    notifications.after_move(assessment=assessment, name=name, request=request)
-    messages.success(request, success)
-    return redirect(target, pk=assessment.pk)
-
-
-@require_POST
-def practitioner_decision(request, pk):
-    """The practitioner signs off the appraiser's summary, or sends it back."""
-    from portfolios.views.assessments import summary_context
-
-    assessment = access.get_assessment_to_change(request.user, pk, _pages())
-    action = request.POST.get("action")
-    if action == "practitioner_sign_off":
-        form = DeclarationForm(request.POST, appraiser=False)
-    elif action == "send_back":
-        form = CommentForm(request.POST, label="What would you like your appraiser to look at again?")
-    else:
-        messages.error(request, "That action is not available")
-        return redirect("portfolios:assessment_summary", pk=assessment.pk)
-    if form.is_valid():
-        if action == "send_back":
-            return _apply(request, assessment, "send_back", comment=form.cleaned_data["comment"],
-                          success="Sent back to your appraiser")
-        return _apply(request, assessment, "practitioner_sign_off", declaration=True,
-                      success="Signed off. Your assessment is now complete and locked.")
-    context = summary_context(request, assessment)
-    context[f"{action}_form"] = form
-    context["has_errors"] = True
-    context["error_forms"] = [form]
-    return render(request, "portfolios/assessment_summary.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-def objective_form(request, pk, objective_pk=None):
-    assessment = access.get_assessment_to_review(request.user, pk, _pages())
-    objective = get_object_or_404(DevelopmentObjective, pk=objective_pk, assessment=assessment) if objective_pk else None
-    capabilities = list(Capability.objects.filter(framework=assessment.framework).order_by("number"))
-    initial = {}
-    if objective is not None:
-        initial = {
-            "objective": objective.objective, "actions": objective.actions, "support": objective.support,
-            "target_date": objective.target_date,
-            "capabilities": [str(pk) for pk in objective.capabilities.values_list("pk", flat=True)],
-        }
-    form = ObjectiveForm(request.POST or None, capabilities=capabilities, initial=initial)
-    shown = request.POST.get("shown") or (
-        merge.fingerprint(review_services.stored_objective_state(objective)) if objective else "")
-    if request.method == "POST" and form.is_valid():
-        try:
-            review_services.save_objective(
-                assessment=assessment, appraiser=request.user, objective=objective,
-                text=form.cleaned_data["objective"], actions=form.cleaned_data["actions"],
-                support=form.cleaned_data["support"], target_date=form.cleaned_data["target_date"],
-                capability_ids=[int(pk) for pk in form.cleaned_data["capabilities"]],
-                shown=merge.parse_fingerprint(shown),
-            )
-        except merge.EditConflict as conflict:
-            form.add_error(None, OBJECTIVE_CONFLICT)
-            return render(request, "portfolios/objective_form.html", {
-                "assessment": assessment, "form": form, "objective": objective,
-                "shown": merge.fingerprint(conflict.current)}, status=409)
-        except (workflow.TransitionRefused, ValidationError) as refused:
-            messages.error(request, _message(refused))
-            return redirect("portfolios:review", pk=assessment.pk)
-        messages.success(request, "Objective saved")
-        return redirect(_review_url(assessment) + "#plan")
-    return render(request, "portfolios/objective_form.html",
-                  {"assessment": assessment, "form": form, "objective": objective, "shown": shown})
-
-
-def _review_url(assessment) -> str:
-    from django.urls import reverse
-
-    return reverse("portfolios:review", kwargs={"pk": assessment.pk})
-
-
-@require_http_methods(["GET", "POST"])
-def objective_delete(request, pk, objective_pk):
-    assessment = access.get_assessment_to_review(request.user, pk, _pages())
-    objective = get_object_or_404(DevelopmentObjective, pk=objective_pk, assessment=assessment)
-    if request.method == "POST":
-        try:
-            review_services.delete_objective(assessment=assessment, objective=objective, appraiser=request.user)
-        except (workflow.TransitionRefused, ValidationError) as refused:
-            messages.error(request, _message(refused))
-        else:
-            messages.success(request, "Objective removed")
-        return redirect("portfolios:review", pk=assessment.pk)
-    return render(request, "portfolios/objective_confirm_delete.html", {"assessment": assessment, "objective": objective})
-
-
-@require_http_methods(["GET", "POST"])
-def objective_status(request, pk, objective_pk):
-    """The practitioner or their appraiser says how an objective of a signed
-    plan went."""
-    assessment = access.get_assessment(request.user, pk, _pages())
-    who = access.capacity(request.user, assessment)
-    if who not in (access.Capacity.PRACTITIONER, access.Capacity.APPRAISER):
-        raise PermissionDenied("Only the practitioner or their appraiser can do this")
-    if who == access.Capacity.PRACTITIONER:
-        access.require_membership_for_change(request.user, assessment)
-    objective = get_object_or_404(DevelopmentObjective, pk=objective_pk, assessment=assessment)
-    form = ObjectiveStatusForm(request.POST or None, initial={"status": objective.status, "note": objective.status_note})
-    if request.method == "POST" and form.is_valid():
-        try:
-            review_services.set_objective_status(
-                objective=objective, status=form.cleaned_data["status"], note=form.cleaned_data["note"],
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, _message(error))
-        else:
-            messages.success(request, "Status saved")
-            return redirect("portfolios:assessment_summary", pk=assessment.pk)
-    return render(request, "portfolios/objective_status.html",
-                  {"assessment": assessment, "objective": objective, "form": form})
+    return render(request, template, context, status=409)
 
 
 def history(request, pk):
-    assessment = access.get_assessment(request.user, pk, _pages())
+    assessment = access.get_assessment(request.user, pk, pages())
     return render(request, "portfolios/history.html", {
         "assessment": assessment, "entries": assessment_timeline(assessment),
         "audit": assessment_audit_state(assessment),

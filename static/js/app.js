@@ -20,3 +20,20 @@ initAll();
 for (const comma of document.querySelectorAll(".nhsuk-file-upload__status + .nhsuk-u-visually-hidden")) {
   comma.after(" ");
 }
+
+// Review pages save what was typed only when one of their buttons is
+// pressed (each button saves first, then moves on). Leaving by a link, such
+// as the back link or the header, would lose it, so the browser asks first.
+for (const form of document.querySelectorAll("form[data-app-unsaved]")) {
+  let changed = false;
+  const mark = () => { changed = true; };
+  form.addEventListener("input", mark);
+  form.addEventListener("change", mark);
+  form.addEventListener("submit", () => { changed = false; });
+  window.addEventListener("beforeunload", (event) => {
+    if (changed) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+}

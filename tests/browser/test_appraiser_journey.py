@@ -1,8 +1,9 @@
 """An appraiser reviews a submitted self-assessment in a real browser: opens
-it from their reviews list, starts the review, rates and comments on every
-capability, returns it to the practitioner, who submits it again in her own
-browser; then writes the summary, agrees a development objective and signs
-off, and the practitioner confirms, which locks the record."""
+it from their reviews list, starts the review, rates and comments pillar by
+pillar (every way on saving what was typed), returns it to the practitioner
+with a reason, who submits it again in her own browser; then writes the
+summary, agrees a development objective, checks the review and signs off,
+and the practitioner checks it and signs off too, which locks the record."""
 
 import re
 
@@ -45,6 +46,11 @@ def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, b
     assessment = submitted_assessment(practitioner)
     capability_count = assessment.ratings.count()
     levels = {level.value: f"{level.value} {level.label}" for level in assessment.rating_scale.levels.all()}
+    pillars = {}
+    for rating in assessment.ratings.select_related("capability__pillar").order_by("capability__pillar__order",
+                                                                                  "capability__number"):
+        pillars.setdefault(rating.capability.pillar.name, []).append(rating.capability.number)
+    pillars = list(pillars.items())
     journey = Journey("appraiser-review")
     context = browser.new_context()
     page = context.new_page()
@@ -60,35 +66,71 @@ def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, b
     assert page.locator("h1").inner_text() == "Review: Self-assessment 2026 to 2027"
     journey.check(page, "review not started")
 
-    # And starts the review
+    # And starts the review, which is a task list of the pillars and the summary
     page.get_by_role("button", name="Start review").click()
     assert "Review started" in page.locator("main").inner_text()
     assert page.locator(".nhsuk-tag").first.inner_text() == "In review"
-    journey.check(page, "review started")
+    tasks = page.locator(".nhsuk-task-list")
+    assert tasks.get_by_role("listitem").count() == len(pillars) + 1
+    assert "Not started" in tasks.inner_text() and "Completed" not in tasks.inner_text()
+    assert page.get_by_role("button", name="Check and sign off").count() == 0
+    journey.check(page, "review tasks")
 
-    # Then he rates every capability, comments on some, and saves
-    for number in range(1, capability_count + 1):
-        value = 4 if number == 5 else 3
-        rating_group(page, number).get_by_label(levels[value], exact=True).check()
-    page.get_by_label("Your comment on capability 5").fill("Your service redesign went well beyond this level.")
-    page.get_by_label("Your comment on capability 14").fill("I could not find evidence of the audit.")
-    page.get_by_role("button", name="Save review").click()
-    assert "Review saved" in page.locator("main").inner_text()
-    assert rating_group(page, 5).get_by_label(levels[4], exact=True).is_checked()
-    journey.check(page, "review saved")
+    # Then he rates the first pillar, and a comment he types but does not
+    # save is not lost when he tries to leave by the back link
+    tasks.get_by_role("link", name=pillars[0][0]).click()
+    assert page.locator("h1").inner_text() == pillars[0][0]
+    assert "Priya's rating" in page.locator("main").inner_text()
+    journey.check(page, "first pillar")
+    for number in pillars[0][1]:
+        rating_group(page, number).get_by_label(levels[3], exact=True).check()
+    page.get_by_label("Your comment on capability 1").fill("Clear, well-evidenced clinical judgement.")
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Review tasks").click()
+    assert dialogs == ["beforeunload"] and page.locator("h1").inner_text() == pillars[0][0]
+
+    # Each "Save and continue" saves the pillar and opens the next, with the
+    # banner at the top of the page he lands on
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.locator("h1").inner_text() == pillars[1][0]
+    assert f"{pillars[0][0]} saved" in page.locator(".nhsuk-notification-banner").inner_text()
+    for name, numbers in pillars[1:]:
+        assert page.locator("h1").inner_text() == name
+        for number in numbers:
+            rating_group(page, number).get_by_label(levels[4 if number == 5 else 3], exact=True).check()
+        if 14 in numbers:
+            page.get_by_label("Your comment on capability 14").fill("I could not find evidence of the audit.")
+        page.get_by_role("button", name="Save and continue").click()
+    assert page.locator("h1").inner_text() == "Overall summary"
+    journey.check(page, "overall summary page")
     assert AppraiserRating.objects.filter(assessment=assessment, level__isnull=False).count() == capability_count
+    assert AppraiserRating.objects.get(assessment=assessment, capability__number=14).comment.startswith("I could not")
+    assert AppraiserRating.objects.get(assessment=assessment, capability__number=1).comment.startswith("Clear")
 
-    # Returning it without a comment is refused, with the reason
-    page.get_by_role("button", name="Return to the practitioner").click()
-    assert page.locator(".nhsuk-error-summary").is_visible()
+    # Moving between pillars saves what he changed on the way
+    page.get_by_role("link", name="Review tasks").click()
+    page.locator(".nhsuk-task-list").get_by_role("link", name=pillars[1][0]).click()
+    rating_group(page, 5).get_by_label(levels[2], exact=True).check()
+    page.get_by_role("button", name=f"Save and go to {pillars[0][0].lower()}").click()
+    assert page.locator("h1").inner_text() == pillars[0][0]
+    assert AppraiserRating.objects.get(assessment=assessment, capability__number=5).level.value == 2
+    page.get_by_role("button", name=f"Save and go to {pillars[1][0].lower()}").click()
+    rating_group(page, 5).get_by_label(levels[4], exact=True).check()
+    page.get_by_role("button", name="Save and go to review tasks").click()
+    assert "Completed" in page.locator(".nhsuk-task-list").inner_text()
+
+    # Returning it needs a reason: the page says what happens, and refuses without one
+    page.get_by_role("link", name="return it to Priya").click()
+    assert page.locator("h1").inner_text() == "Return the assessment to Priya"
+    journey.check(page, "return page")
+    page.get_by_role("button", name="Return the assessment").click()
     assert "Enter a comment explaining why" in page.locator(".nhsuk-error-summary").inner_text()
     journey.check(page, "return without a comment")
-
-    # So he says why and returns it
     page.get_by_label("Why are you returning it?").fill(RETURN_COMMENT)
-    page.get_by_role("button", name="Return to the practitioner").click()
-    assert "Assessment returned to the practitioner" in page.locator("main").inner_text()
-    assert page.locator(".nhsuk-tag").first.inner_text() == "Returned"
+    page.get_by_role("button", name="Return the assessment").click()
+    assert page.locator(".nhsuk-panel h1").inner_text() == "Assessment returned to Priya Shah"
+    assert "What happens next" in page.locator("main").inner_text()
     journey.check(page, "returned to the practitioner")
 
     # When the practitioner signs in, in her own browser, she sees why it came back
@@ -110,27 +152,18 @@ def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, b
     assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.SUBMITTED
 
     # Then the appraiser finds it waiting again, with his ratings kept
-    page.get_by_role("link", name="Your reviews").click()
+    page.get_by_role("link", name="Go to your reviews").click()
     assert "Submitted" in page.get_by_role("row").filter(has_text="Priya Shah").inner_text()
     page.get_by_role("link", name="Review Priya Shah").click()
     page.get_by_role("button", name="Start review").click()
-    assert rating_group(page, 5).get_by_label(levels[4], exact=True).is_checked()
     journey.check(page, "review started again")
 
-    # Signing off before writing the summary is refused, with the reason
-    page.get_by_label(re.compile("I have reviewed this self-assessment")).check()
-    page.get_by_role("button", name="Sign off", exact=True).click()
-    summary_box = page.locator(".nhsuk-error-summary")
-    assert summary_box.is_visible()
-    assert "Write your overall summary before you sign off" in summary_box.inner_text()
-    journey.check(page, "sign off without a summary")
-    assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.IN_REVIEW
-
-    # So he follows the error to the summary, writes it and saves
-    summary_box.get_by_role("link", name="Write your overall summary before you sign off").click()
+    # He cannot sign off before writing the summary: the page says so, with a link
+    assert page.get_by_role("button", name="Check and sign off").count() == 0
+    page.get_by_role("link", name="Write your overall summary").click()
     page.get_by_label("Your overall summary").fill(SUMMARY)
-    page.get_by_role("button", name="Save review").click()
-    assert "Review saved" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Save and continue").click()
+    assert "Overall summary saved" in page.locator("main").inner_text()
     journey.check(page, "summary saved")
 
     # And agrees an objective for the development plan, after one mistake
@@ -150,28 +183,40 @@ def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, b
     assert "Publish the audit of discharge planning" in page.locator("#plan ~ .nhsuk-card").first.inner_text()
     journey.check(page, "objective saved")
 
-    # Then he signs off with the declaration
+    # Then he checks his answers and signs off with the declaration
+    page.get_by_role("button", name="Check and sign off").click()
+    assert page.locator("h1").inner_text() == "Check your review before signing off"
+    check = page.locator("main").inner_text()
+    assert SUMMARY in check and "Publish the audit of discharge planning" in check
+    journey.check(page, "check the review")
+    page.get_by_role("button", name="Sign off", exact=True).click()
+    assert "Confirm the declaration to sign off" in page.locator(".nhsuk-error-summary").inner_text()
     page.get_by_label(re.compile("I have reviewed this self-assessment")).check()
     page.get_by_role("button", name="Sign off", exact=True).click()
-    assert "The practitioner has been asked to sign off too" in page.locator("main").inner_text()
-    assert page.locator(".nhsuk-tag").first.inner_text() == "Awaiting practitioner sign-off"
+    assert page.locator(".nhsuk-panel h1").inner_text() == "Review signed off"
     journey.check(page, "appraiser signed off")
+    assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.AWAITING_SIGN_OFF
 
-    # When the practitioner reads the summary and signs off too, after
-    # first forgetting the declaration
-    practitioner_page.reload()
+    # When the practitioner reads the summary, checks and signs off too,
+    # after first forgetting the declaration
+    practitioner_page.get_by_role("link", name="Go to your assessment").click()
     main = practitioner_page.locator("main").inner_text()
     assert SUMMARY in main and "Publish the audit of discharge planning" in main
     journey.check(practitioner_page, "practitioner asked to sign off")
+    practitioner_page.get_by_role("button", name="Check and sign off").click()
+    assert practitioner_page.locator("h1").inner_text() == "Check your review before signing off"
+    journey.check(practitioner_page, "practitioner checks the review")
     practitioner_page.get_by_role("button", name="Sign off", exact=True).click()
     assert practitioner_page.locator(".nhsuk-error-summary").is_visible()
     journey.check(practitioner_page, "practitioner sign-off without the declaration")
     practitioner_page.get_by_label(re.compile("I have read my appraiser.s ratings")).check()
     practitioner_page.get_by_role("button", name="Sign off", exact=True).click()
-    assert "Your assessment is now complete and locked" in practitioner_page.locator("main").inner_text()
+    assert practitioner_page.locator(".nhsuk-panel h1").inner_text() == "Assessment signed off"
+    assert "portfolio pack" in practitioner_page.locator("main").inner_text()
+    journey.check(practitioner_page, "practitioner signed off")
+    practitioner_page.get_by_role("link", name="Go to this assessment").click()
     assert practitioner_page.locator(".nhsuk-tag").first.inner_text() == "Signed off"
     assert practitioner_page.get_by_role("button", name="Submit again").count() == 0
-    journey.check(practitioner_page, "practitioner signed off")
     practitioner_page.context.close()
 
     # Then the record is locked, for the appraiser too
@@ -180,12 +225,14 @@ def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, b
     assert locked.appraiser_signed_by == appraiser and locked.practitioner_signed_at is not None
     assert locked.appraiser_summary == SUMMARY
     assert DevelopmentObjective.objects.filter(assessment=assessment).count() == 1
-    page.reload()
+    page.get_by_role("link", name="Go back to this review").click()
     assert page.locator(".nhsuk-tag").first.inner_text() == "Signed off"
     assert "You can read the review but not change it" in page.locator("main").inner_text()
-    assert page.get_by_role("button", name="Save review").count() == 0
-    assert rating_group(page, 1).get_by_role("radio").first.is_disabled()
     journey.check(page, "locked review")
+    page.locator(".nhsuk-task-list").get_by_role("link", name=pillars[0][0]).click()
+    assert page.get_by_role("button", name="Save and continue").count() == 0
+    assert rating_group(page, 1).get_by_role("radio").first.is_disabled()
+    page.get_by_role("link", name="Review tasks").click()
     page.get_by_role("link", name="History", exact=True).click()
     assert "Locked when both sides had signed off" in page.locator("main").inner_text()
     journey.check(page, "history")

@@ -4,6 +4,8 @@ with the arrow keys, types his reflections and saves with Enter. Every
 element he tabs to must show where the focus is. A reflection that is too
 long is refused, and the error summary takes the focus so that he hears
 about it first; he follows its link back to the box, shortens it and saves.
+An appraiser, also by keyboard alone, rates a pillar of a review, goes to
+its task list, checks the review and signs off with the declaration.
 
 After signing in, nothing here clicks, checks or fills: every step is a key
 press."""
@@ -207,4 +209,67 @@ def test_a_keyboard_user_completes_a_pillar_page(live_server, browser, framework
     assert not assessment.ratings.exclude(capability__pillar=pillar).filter(level__isnull=False).exists()
     # Every stop he tabbed through showed where the focus was
     assert len(keys.stops) > 20
+    context.close()
+
+
+def test_a_keyboard_user_reviews_a_pillar_checks_the_review_and_signs_off(live_server, browser, framework):
+    # Given an assessment in review, which its appraiser has rated except
+    # for capability 1, with his overall summary written
+    from portfolios.models import AppraiserRating, AssessmentStatus
+    from tests.factories import AssignmentFactory
+
+    membership = MembershipFactory(role=Role.PRACTITIONER, user__full_name="Priya Shah")
+    appraiser = MembershipFactory(role=Role.APPRAISER, organisation=membership.organisation,
+                                  user__full_name="Daniel Okafor").user
+    AssignmentFactory(organisation=membership.organisation, practitioner=membership.user, appraiser=appraiser)
+    assessment = AssessmentFactory(practitioner=membership.user, title="Self-assessment 2026 to 2027",
+                                   status=AssessmentStatus.IN_REVIEW)
+    assessment.__class__.objects.filter(pk=assessment.pk).update(appraiser_summary="A strong year.")
+    level = assessment.rating_scale.levels.get(value=3)
+    assessment.ratings.update(level=level)
+    AppraiserRating.objects.bulk_create(
+        AppraiserRating(assessment=assessment, capability_id=rating.capability_id, appraiser=appraiser, level=level)
+        for rating in assessment.ratings.exclude(capability__number=1)
+    )
+    pillar = assessment.framework.pillars.order_by("order").first()
+    journey = Journey("keyboard-review")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    keys = Keyboard(page)
+    sign_in(page, live_server, appraiser, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/assessments/{assessment.pk}/review/")
+
+    # When he tabs from the task list to the first pillar, rates capability
+    # 1 with the arrow keys, comments and saves with Enter
+    keys.tab_until(is_link(pillar.name))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == pillar.name
+    keys.tab_until(lambda active: active["name"] == "a1-rating")
+    keys.choose_radio("4")
+    keys.tab_until(lambda active: active["id"] == "id_a1-comment")
+    page.keyboard.type("Leads the clinic's practice well beyond this level.")
+    journey.check(page, "pillar rated by keyboard")
+    keys.tab_until(is_button("Save and go to review tasks"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    # Then the task list says he saved it, and offers to check and sign off
+    assert f"{pillar.name} saved" in page.locator(".nhsuk-notification-banner").inner_text()
+    rating = AppraiserRating.objects.get(assessment=assessment, capability__number=1)
+    assert (rating.level.value, rating.comment) == (4, "Leads the clinic's practice well beyond this level.")
+    keys.tab_until(is_link("Check and sign off"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Check your review before signing off"
+
+    # And he signs off from the check-your-answers page, declaration and all
+    assert keys.tab_until(lambda active: active["name"] == "declaration")["type"] == "checkbox"
+    assert keys.press("Space")["checked"]
+    keys.tab_until(is_button("Sign off"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(".nhsuk-panel h1").inner_text() == "Review signed off"
+    journey.check(page, "signed off by keyboard")
+    assert assessment.__class__.objects.get(pk=assessment.pk).status == AssessmentStatus.AWAITING_SIGN_OFF
     context.close()

@@ -15,6 +15,7 @@ from capability.models import Framework
 from portfolios.models import Assessment, AssessmentStatus as S
 from tests.conftest import signed_in
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.portfolios.review_pages import save_review
 
 pytestmark = pytest.mark.django_db
 
@@ -52,17 +53,15 @@ def test_an_organisation_on_the_outline_assesses_signs_off_and_reports_on_it(
     signed_in(client, appraiser)
     review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
     client.post(review_url, {"action": "start_review"})
-    review = {"action": "save", "summary": "Leads with care and purpose."}
-    for number in range(1, 10):
-        review[f"a{number}-rating"] = "4" if number == 2 else "3"
-    assert client.post(review_url, review).status_code == 302
-    client.post(review_url, {"action": "appraiser_sign_off", "declaration": "on"})
+    # The outline's one pillar holds its nine dimensions.
+    save_review(client, assessment, ratings={number: 4 if number == 2 else 3 for number in range(1, 10)},
+                summary="Leads with care and purpose.")
+    client.post(reverse("portfolios:review_sign_off", kwargs={"pk": assessment.pk}), {"declaration": "on"})
     assessment.refresh_from_db()
     assert assessment.status == S.AWAITING_SIGN_OFF
 
     signed_in(client, practitioner)
-    client.post(reverse("portfolios:practitioner_decision", kwargs={"pk": assessment.pk}),
-                {"action": "practitioner_sign_off", "declaration": "on"})
+    client.post(reverse("portfolios:practitioner_sign_off", kwargs={"pk": assessment.pk}), {"declaration": "on"})
     assessment.refresh_from_db()
     assert assessment.status == S.LOCKED
 

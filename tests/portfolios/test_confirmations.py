@@ -29,6 +29,7 @@ from portfolios.models import (
 from tests.conftest import signed_in
 from tests.factories import AssessmentFactory, EvidenceFactory
 from tests.portfolios.test_evidence import LIST_URL, detail_url, edit_url, evidence_post
+from tests.portfolios.review_pages import every_pillar_page
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +226,7 @@ def test_the_review_page_and_the_pdf_say_who_confirmed_it(
     AssessmentEvidence.objects.create(assessment=assessment, evidence=item)
 
     signed_in(client, appraiser)
-    review = client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk})).content.decode()
+    review = every_pillar_page(client, assessment)
     assert "Confirmed by Jo Bloggs, Ward manager, on" in review
     pdf = client.get(reverse("reports:assessment_report", kwargs={"pk": assessment.pk}))
     content = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content

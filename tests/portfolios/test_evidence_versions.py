@@ -16,6 +16,7 @@ from tests.conftest import signed_in
 from tests.factories import AssessmentFactory
 from tests.portfolios.test_evidence import capabilities, edit_url, evidence_post
 from tests.reports.test_reports_pdf import add_evidence, attach, signed_off_assessment
+from tests.portfolios.review_pages import every_pillar_page
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_changing_signed_evidence_makes_a_new_version_and_the_record_keeps_the_o
     assert "A better title" in listing and item.title not in listing
     # The record, in its pages and its PDF, says what was signed.
     signed_in(client, appraiser)
-    review = client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk})).content.decode()
+    review = every_pillar_page(client, assessment)
     assert item.title in review and "A better title" not in review and "Changed since signed" in review
     pdf_html = render_portfolio_html(assessment)
     assert "What I did." in pdf_html and "Rewritten after signing" not in pdf_html

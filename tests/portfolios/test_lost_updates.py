@@ -16,6 +16,7 @@ from portfolios.models import AppraiserRating, AssessmentStatus, DevelopmentObje
 from tests.conftest import signed_in
 from tests.factories import AssessmentFactory, EvidenceFactory
 from tests.portfolios.test_evidence import capabilities, edit_url, evidence_post
+from tests.portfolios.review_pages import pillar_post, pillar_url, save_review, summary_url
 
 pytestmark = pytest.mark.django_db
 
@@ -84,46 +85,77 @@ def in_review(framework, practitioner, appraiser):
     return AssessmentFactory(practitioner=practitioner, status=AssessmentStatus.IN_REVIEW)
 
 
-def review_post(assessment, shown, ratings=None, comments=None, summary=""):
-    data = {"action": "save", "shown": shown, "summary": summary}
-    for rating in assessment.ratings.select_related("capability"):
-        number = rating.capability.number
-        prefix = f"a{number}"
-        data[f"{prefix}-rating"] = str((ratings or {}).get(number, ""))
-        data[f"{prefix}-comment"] = (comments or {}).get(number, "")
-    return data
-
-
-def review_url(assessment):
-    return reverse("portfolios:review", kwargs={"pk": assessment.pk})
+EXPERT_PRACTICE = [1, 2, 3]
 
 
 def test_two_review_tabs_rating_different_capabilities_both_keep_their_ratings(client, in_review, appraiser):
     signed_in(client, appraiser)
-    first, second = open_tab(client, review_url(in_review)), open_tab(client, review_url(in_review))
-    assert client.post(review_url(in_review), review_post(in_review, first, ratings={1: 3},
-                                                          comments={1: "Clear"})).status_code == 302
-    assert client.post(review_url(in_review), review_post(in_review, second, ratings={2: 2},
-                                                          summary="A good year")).status_code == 302
+    url = pillar_url(in_review, "expert-practice")
+    first, second = open_tab(client, url), open_tab(client, url)
+    assert client.post(url, pillar_post(EXPERT_PRACTICE, first, ratings={1: 3},
+                                        comments={1: "Clear"})).status_code == 302
+    assert client.post(url, pillar_post(EXPERT_PRACTICE, second, ratings={2: 2})).status_code == 302
     saved = {r.capability.number: (r.level.value, r.comment)
              for r in AppraiserRating.objects.filter(assessment=in_review).select_related("capability", "level")
              if r.level_id}
     assert saved == {1: (3, "Clear"), 2: (2, "")}
+
+
+def test_saving_one_pillar_leaves_the_other_pillars_and_the_summary_alone(client, in_review, appraiser):
+    signed_in(client, appraiser)
+    save_review(client, in_review, ratings={4: 2}, comments={4: "Leads the network"}, summary="A good year")
+    url = pillar_url(in_review, "expert-practice")
+    assert client.post(url, pillar_post(EXPERT_PRACTICE, open_tab(client, url), ratings={1: 4})).status_code == 302
+    saved = {r.capability.number: (r.level.value, r.comment)
+             for r in AppraiserRating.objects.filter(assessment=in_review).select_related("capability", "level")
+             if r.level_id}
+    assert saved == {1: (4, ""), 4: (2, "Leads the network")}
+    in_review.refresh_from_db()
+    assert in_review.appraiser_summary == "A good year"
+
+
+def test_a_pillar_saved_without_its_fingerprint_changes_only_its_own_fields(client, in_review, appraiser):
+    # A forged form, or a page from before fingerprints: it overwrites, but
+    # only what it sent.
+    signed_in(client, appraiser)
+    save_review(client, in_review, ratings={4: 2}, summary="A good year")
+    url = pillar_url(in_review, "expert-practice")
+    assert client.post(url, pillar_post(EXPERT_PRACTICE, "not json", ratings={1: 4})).status_code == 302
+    saved = {r.capability.number: r.level.value
+             for r in AppraiserRating.objects.filter(assessment=in_review).select_related("capability", "level")
+             if r.level_id}
+    assert saved == {1: 4, 4: 2}
     in_review.refresh_from_db()
     assert in_review.appraiser_summary == "A good year"
 
 
 def test_two_review_tabs_rating_one_capability_differently_refuse_the_second(client, in_review, appraiser):
     signed_in(client, appraiser)
-    first, second = open_tab(client, review_url(in_review)), open_tab(client, review_url(in_review))
-    client.post(review_url(in_review), review_post(in_review, first, comments={3: "Strong leadership"}))
-    response = client.post(review_url(in_review), review_post(in_review, second, comments={3: "Needs more data"}))
+    url = pillar_url(in_review, "expert-practice")
+    first, second = open_tab(client, url), open_tab(client, url)
+    client.post(url, pillar_post(EXPERT_PRACTICE, first, comments={3: "Strong leadership"}))
+    response = client.post(url, pillar_post(EXPERT_PRACTICE, second, comments={3: "Needs more data"}))
     assert response.status_code == 409
     page = response.content.decode()
     assert "This review was changed in another tab or window" in page
     assert "Needs more data" in page
     comment = AppraiserRating.objects.get(assessment=in_review, capability__number=3).comment
     assert comment == "Strong leadership"
+    # Saving again from the refused page keeps what this tab typed.
+    assert client.post(url, pillar_post(EXPERT_PRACTICE, shown_on(page),
+                                        comments={3: "Needs more data"})).status_code == 302
+    assert AppraiserRating.objects.get(assessment=in_review, capability__number=3).comment == "Needs more data"
+
+
+def test_two_summary_tabs_refuse_the_second_change_with_its_text_kept(client, in_review, appraiser):
+    signed_in(client, appraiser)
+    url = summary_url(in_review)
+    first, second = open_tab(client, url), open_tab(client, url)
+    assert client.post(url, {"shown": first, "summary": "Strong year", "go": "tasks"}).status_code == 302
+    response = client.post(url, {"shown": second, "summary": "Mixed year", "go": "tasks"})
+    assert response.status_code == 409 and "Mixed year" in response.content.decode()
+    in_review.refresh_from_db()
+    assert in_review.appraiser_summary == "Strong year"
 
 
 # The development plan and roles ------------------------------------------------

@@ -22,6 +22,7 @@ from portfolios.models import (
 from portfolios.workflow import Actor, TransitionRefused
 from tests.conftest import signed_in
 from tests.factories import AssessmentFactory
+from tests.portfolios.review_pages import pillar_post, pillar_url, save_review, shown_on
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +141,11 @@ def test_previous_plan_needs_a_status_for_every_objective_before_sign_off(framew
 
     client = signed_in(__import__("django.test").test.Client(), practitioner)
     url = reverse("portfolios:objective_status", kwargs={"pk": previous.pk, "objective_pk": objective.pk})
+    # The check-your-answers page says what is missing, links to it, and
+    # offers no sign-off until it is done.
+    check = client.get(reverse("portfolios:practitioner_sign_off", kwargs={"pk": current.pk})).content.decode()
+    assert f'<a href="{url}">Say how “Lead a regional audit” went, from your previous plan</a>' in check
+    assert 'name="declaration"' not in check
     assert "Choose how the objective went" in client.post(url, {"status": ""}).content.decode()
     client.post(url, {"status": ObjectiveStatus.PARTLY_ACHIEVED, "note": "Half done"})
     objective.refresh_from_db()
@@ -172,9 +178,12 @@ def test_full_cycle_in_the_browser_with_emails(client, framework, practitioner, 
     signed_in(client, appraiser)
     assert "Start review" in client.get(review_url).content.decode()
     client.post(review_url, {"action": "start_review"})
-    response = client.post(review_url, {"action": "return", "comment": ""})
+    return_url = reverse("portfolios:review_return", kwargs={"pk": assessment.pk})
+    response = client.post(return_url, {"comment": ""})
     assert "Enter a comment explaining why" in response.content.decode()
-    client.post(review_url, {"action": "return", "comment": "Add evidence for capability 14"})
+    response = client.post(return_url, {"comment": "Add evidence for capability 14"})
+    assert response.url == reverse("portfolios:review_done", kwargs={"pk": assessment.pk})
+    assert "Assessment returned to" in client.get(response.url).content.decode()
     assessment.refresh_from_db()
     assert assessment.status == S.RETURNED
     assert mailoutbox[-1].to == [practitioner.email] and "capability 14" in mailoutbox[-1].body
@@ -186,23 +195,25 @@ def test_full_cycle_in_the_browser_with_emails(client, framework, practitioner, 
 
     signed_in(client, appraiser)
     client.post(review_url, {"action": "start_review"})
-    data = {"action": "save", "summary": "A strong year of system leadership."}
-    for number in range(1, 17):
-        data[f"a{number}-rating"] = "4" if number == 5 else "3"
-        data[f"a{number}-comment"] = f"Comment on {number}"
-    assert client.post(review_url, data).status_code == 302
+    save_review(client, assessment, ratings={number: 4 if number == 5 else 3 for number in range(1, 17)},
+                comments={number: f"Comment on {number}" for number in range(1, 17)},
+                summary="A strong year of system leadership.")
     assert AppraiserRating.objects.filter(assessment=assessment, level__isnull=False).count() == 16
-    response = client.post(review_url, {"action": "appraiser_sign_off"})
+    sign_off_url = reverse("portfolios:review_sign_off", kwargs={"pk": assessment.pk})
+    response = client.post(sign_off_url, {})
     assert "Confirm the declaration to sign off" in response.content.decode()
-    client.post(review_url, {"action": "appraiser_sign_off", "declaration": "on"})
+    response = client.post(sign_off_url, {"declaration": "on"})
+    assert "Review signed off" in client.get(response.url).content.decode()
     assessment.refresh_from_db()
     assert assessment.status == S.AWAITING_SIGN_OFF and assessment.appraiser_signed_by == appraiser
 
     signed_in(client, practitioner)
     html = client.get(summary_url).content.decode()
     assert "A strong year of system leadership." in html and "Appraiser rating" in html and "Differs" in html
-    decision = reverse("portfolios:practitioner_decision", kwargs={"pk": assessment.pk})
-    client.post(decision, {"action": "practitioner_sign_off", "declaration": "on"})
+    practitioner_sign_off = reverse("portfolios:practitioner_sign_off", kwargs={"pk": assessment.pk})
+    assert "Confirm the declaration to sign off" in client.post(practitioner_sign_off, {}).content.decode()
+    response = client.post(practitioner_sign_off, {"declaration": "on"})
+    assert "Assessment signed off" in client.get(response.url).content.decode()
     assessment.refresh_from_db()
     assert assessment.status == S.LOCKED
     assert sorted(mailoutbox[-1].to + mailoutbox[-2].to) == sorted([practitioner.email, appraiser.email])
@@ -215,7 +226,8 @@ def test_full_cycle_in_the_browser_with_emails(client, framework, practitioner, 
                            {"version": assessment.version, "c1-rating": "1"})
     assert CapabilityRating.objects.get(assessment=assessment, capability__number=1).level.value == 3
     signed_in(client, appraiser)
-    client.post(review_url, data | {"a1-rating": "1"})
+    response = client.post(pillar_url(assessment, "expert-practice"), {"a1-rating": "1", "go": "next"}, follow=True)
+    assert "This review can no longer be changed" in response.content.decode()
     assert AppraiserRating.objects.get(assessment=assessment, capability__number=1).level.value == 3
 
 
@@ -234,16 +246,18 @@ def test_forged_moves_are_refused_with_a_message_and_change_nothing(client, fram
     assessment = rated_assessment(practitioner, status=S.DRAFT)
     review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
     signed_in(client, appraiser)
-    response = client.post(review_url, {"action": "appraiser_sign_off", "declaration": "on"}, follow=True)
-    assert "cannot sign off as appraiser" in response.content.decode()
+    sign_off_url = reverse("portfolios:review_sign_off", kwargs={"pk": assessment.pk})
+    response = client.post(sign_off_url, {"declaration": "on"}, follow=True)
+    assert "Only an assessment in review can be signed off" in response.content.decode()
     response = client.post(review_url, {"action": "teleport"}, follow=True)
     assert "That action is not available" in response.content.decode()
     # The practitioner cannot act as appraiser, and the appraiser cannot sign for the practitioner.
     signed_in(client, practitioner)
     assert client.post(review_url, {"action": "start_review"}).status_code == 403
+    assert client.post(sign_off_url, {"declaration": "on"}).status_code == 403
     signed_in(client, appraiser)
-    decision = reverse("portfolios:practitioner_decision", kwargs={"pk": assessment.pk})
-    assert client.post(decision, {"action": "practitioner_sign_off", "declaration": "on"}).status_code == 403
+    practitioner_sign_off = reverse("portfolios:practitioner_sign_off", kwargs={"pk": assessment.pk})
+    assert client.post(practitioner_sign_off, {"declaration": "on"}).status_code == 403
     assessment.refresh_from_db()
     assert assessment.status == S.DRAFT and not assessment.transitions.exists()
 
@@ -377,8 +391,17 @@ def test_the_reviews_list_shows_every_change_at_once(
     assert "Nia Newcomer" not in caseload()
 
 
+# Session, user with roles, the assessment, the header's count of reviews
+# waiting, then the page's own. The pillar's page: ratings, included
+# evidence, its capability links, files, confirmations, appraiser ratings.
+# The task list: ratings, evidence and links, appraiser ratings (for each
+# task's status), the plan's objectives with their capabilities, 360° rounds.
+QUERIES_PILLAR_PAGE = 11
+QUERIES_TASK_LIST = 11
+
+
 @pytest.mark.parametrize("evidence_count", [1, 30])
-def test_review_page_query_count_is_fixed(client, framework, practitioner, appraiser, evidence_count,
+def test_review_pages_query_counts_are_fixed(client, framework, practitioner, appraiser, evidence_count,
                                           django_assert_num_queries):
     from portfolios.models import AssessmentEvidence
     from tests.factories import EvidenceFactory
@@ -393,12 +416,13 @@ def test_review_page_query_count_is_fixed(client, framework, practitioner, appra
             evidence=EvidenceFactory(owner=practitioner, capabilities=list(Capability.objects.filter(pk__in=caps))),
         )
     signed_in(client, appraiser)
-    # 12, plus one for the assessment's 360° feedback rounds, one for who
-    # confirmed the evidence, and three for the edition's capabilities with
-    # their elements and bullets, which the first page of a process reads
-    # and then keeps (capability/structure.py), and one for the header's count
-    # of reviews waiting (portfolios/navigation.py).
-    with django_assert_num_queries(18):
+    # Both pages read the structure of the edition, which the first page of
+    # a process reads and then keeps (capability/structure.py): read here
+    # first, so that the counts are those of every later page.
+    client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk}))
+    with django_assert_num_queries(QUERIES_PILLAR_PAGE):
+        client.get(pillar_url(assessment, "expert-practice"))
+    with django_assert_num_queries(QUERIES_TASK_LIST):
         client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk}))
 
 
@@ -407,24 +431,27 @@ def test_sign_off_problems_are_listed_in_an_error_summary_linked_to_the_fields(c
     assessment = rated_assessment(practitioner)
     workflow.apply(assessment=assessment, name="submit", actor_user=practitioner, actor=Actor.PRACTITIONER)
     workflow.apply(assessment=assessment, name="start_review", actor_user=appraiser, actor=Actor.APPRAISER)
-    review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
     signed_in(client, appraiser)
-    data = {"action": "save", "summary": ""}
-    for number in range(1, 17):
-        data[f"a{number}-rating"] = "" if number in (3, 12) else "3"
-    client.post(review_url, data)
+    save_review(client, assessment, ratings={number: 3 for number in range(1, 17) if number not in (3, 12)})
 
-    response = client.post(review_url, {"action": "appraiser_sign_off", "declaration": "on"})
-    html = response.content.decode()
-    assert "<title>Error: " in html
+    sign_off_url = reverse("portfolios:review_sign_off", kwargs={"pk": assessment.pk})
+    html = client.get(sign_off_url).content.decode()
     summary = html[html.index("nhsuk-error-summary"):html.index("</ul>", html.index("nhsuk-error-summary"))]
-    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
-    assert [text for _, text in links] == [
-        "Rate capability 3 before you sign off",
-        "Rate capability 12 before you sign off",
-        "Write your overall summary before you sign off",
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', summary)
+    assert links == [
+        (pillar_url(assessment, "expert-practice") + "#capability-3", "Rate capability 3 before you sign off"),
+        (pillar_url(assessment, "research-and-innovation") + "#capability-12",
+         "Rate capability 12 before you sign off"),
+        (reverse("portfolios:review_summary", kwargs={"pk": assessment.pk}),
+         "Write your overall summary before you sign off"),
     ]
-    assert all(f'id="{anchor}"' in html for anchor, _ in links)
+    # No way to sign off is offered until they are put right, and a forged
+    # sign-off is refused by the workflow with the reason.
+    assert 'name="declaration"' not in html
+    response = client.post(sign_off_url, {"declaration": "on"}, follow=True)
+    assert "Write your overall summary before you sign off" in response.content.decode()
+    pillar_page = client.get(pillar_url(assessment, "expert-practice")).content.decode()
+    assert 'id="capability-3"' in pillar_page
     assessment.refresh_from_db()
     assert assessment.status == S.IN_REVIEW
 
@@ -439,7 +466,7 @@ def test_review_page_lists_included_evidence_with_its_files_under_each_capabilit
     from tests.factories import EvidenceFactory
 
     assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
-    capabilities = list(Capability.objects.filter(framework=framework, number__in=[2, 9]))
+    capabilities = list(Capability.objects.filter(framework=framework, number__in=[2, 3]))
     item = EvidenceFactory(owner=practitioner, title="Audit <sepsis> & outcomes", capabilities=capabilities)
     AssessmentEvidence.objects.create(assessment=assessment, evidence=item)
     attachment = EvidenceAttachment.objects.create(
@@ -448,13 +475,13 @@ def test_review_page_lists_included_evidence_with_its_files_under_each_capabilit
     )
     signed_in(client, appraiser)
 
-    html = client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk})).content.decode()
+    html = client.get(pillar_url(assessment, "expert-practice")).content.decode()
 
     detail = reverse("portfolios:evidence_detail", kwargs={"pk": item.pk})
     download = reverse("portfolios:attachment_download", kwargs={"pk": item.pk, "file_pk": attachment.pk})
     entry = (f'<li><a href="{detail}">Audit &lt;sepsis&gt; &amp; outcomes</a><br><a class="nhsuk-body-s" '
              f'href="{download}">Download audit.pdf (2.0\xa0KB)</a></li>')
-    assert html.count(entry) == 2  # under capability 2 and capability 9
+    assert html.count(entry) == 2  # under capability 2 and capability 3
 
 
 def test_summary_of_a_returned_assessment_shows_the_appraisers_reason(framework, practitioner, appraiser, client):
@@ -478,3 +505,93 @@ def test_summary_shows_appraiser_ratings_to_the_appraiser_and_not_on_a_practitio
     client.logout()
     as_practitioner = signed_in(client, practitioner).get(summary).text
     assert "Appraiser rating" not in as_practitioner
+
+
+def test_the_task_list_shows_each_pillars_progress_and_what_stops_sign_off(client, framework, practitioner,
+                                                                          appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    signed_in(client, appraiser)
+    save_review(client, assessment, ratings={1: 3, 2: 3, 3: 3, 4: 2})
+    page = client.get(reverse("portfolios:review", kwargs={"pk": assessment.pk})).content.decode()
+    items = re.findall(r'nhsuk-task-list__link[^>]*>([^<]+)</a>\s*<div class="nhsuk-task-list__hint"[^>]*>([^<]+)</div>'
+                       r'\s*</div>\s*<div class="nhsuk-task-list__status"[^>]*>\s*(?:<strong[^>]*>)?([^<]+?)\s*<', page)
+    assert items == [
+        ("Expert practice", "3 of 3 capabilities rated by you", "Completed"),
+        ("Strategic and enabling leadership", "1 of 4 capabilities rated by you", "In progress"),
+        ("Learning, developing and improving across the system", "0 of 3 capabilities rated by you", "Not started"),
+        ("Research and innovation", "0 of 3 capabilities rated by you", "Not started"),
+        ("Consultancy", "0 of 3 capabilities rated by you", "Not started"),
+        ("Overall summary", "Not written yet", "Not started"),
+    ]
+    assert "Check and sign off" not in page and "Write your overall summary" in page
+    assert "Strategic and enabling leadership</a>: 3 capabilities to rate" in page
+    assert "Expert practice</a>: " not in page
+
+
+def test_a_refused_pillar_page_keeps_everything_typed_and_saves_nothing(client, framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    signed_in(client, appraiser)
+    url = pillar_url(assessment, "expert-practice")
+    shown = shown_on(client.get(url).content.decode())
+    long = "x" * 20001
+    response = client.post(url, pillar_post([1, 2, 3], shown, ratings={1: 4, 2: 3}, comments={1: "Kept", 3: long}))
+    page = response.content.decode()
+    assert response.status_code == 200 and "<title>Error: " in page
+    assert "Comment must be" in page and "Kept</textarea>" in page
+    assert re.search(r'value="4"[^>]*checked', page) or re.search(r'checked[^>]*value="4"', page)
+    assert not AppraiserRating.objects.filter(assessment=assessment).exists()
+
+
+def test_each_pillar_button_saves_then_goes_where_it_says(client, framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    signed_in(client, appraiser)
+    url = pillar_url(assessment, "expert-practice")
+    review_url = reverse("portfolios:review", kwargs={"pk": assessment.pk})
+    goes = {
+        "next": pillar_url(assessment, "strategic-and-enabling-leadership"),
+        "tasks": review_url,
+        "pillar:research-and-innovation": pillar_url(assessment, "research-and-innovation"),
+        "summary": reverse("portfolios:review_summary", kwargs={"pk": assessment.pk}),
+        # A forged target leads back to the task list, never elsewhere.
+        "pillar:../../admin": review_url, "https://example.com/": review_url, "": review_url,
+    }
+    for value, (go, target) in enumerate(goes.items()):
+        shown = shown_on(client.get(url).content.decode())
+        response = client.post(url, pillar_post([1, 2, 3], shown, ratings={1: 1 + value % 4}, go=go))
+        assert (response.status_code, response.url) == (302, target)
+        assert AppraiserRating.objects.get(assessment=assessment, capability__number=1).level.value == 1 + value % 4
+    # The last pillar's "continue" leads to the summary.
+    last = pillar_url(assessment, "consultancy")
+    response = client.post(last, pillar_post([16], shown_on(client.get(last).content.decode()), go="next"))
+    assert response.url == goes["summary"]
+
+
+def test_a_pillar_page_saves_only_its_own_capabilities_whatever_is_posted(client, framework, practitioner,
+                                                                         appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    signed_in(client, appraiser)
+    url = pillar_url(assessment, "expert-practice")
+    data = pillar_post([1, 2, 3], shown_on(client.get(url).content.decode()), ratings={1: 3}) | {
+        "a9-rating": "4", "a9-comment": "Forged", "summary": "Forged summary"}
+    assert client.post(url, data).status_code == 302
+    assert list(AppraiserRating.objects.filter(assessment=assessment, level__isnull=False)
+                .values_list("capability__number", flat=True)) == [1]
+    assessment.refresh_from_db()
+    assert assessment.appraiser_summary == ""
+    assert client.get(pillar_url(assessment, "no-such-pillar")).status_code == 404
+
+
+def test_return_and_sign_off_pages_refuse_once_the_review_has_moved_on(client, framework, practitioner, appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    appraiser_rates_everything(assessment, appraiser)
+    signed_in(client, appraiser)
+    sign_off_url = reverse("portfolios:review_sign_off", kwargs={"pk": assessment.pk})
+    return_url = reverse("portfolios:review_return", kwargs={"pk": assessment.pk})
+    assert client.post(sign_off_url, {"declaration": "on"}).url == reverse(
+        "portfolios:review_done", kwargs={"pk": assessment.pk})
+    # A second tab, or a double click, finds it already signed.
+    response = client.post(sign_off_url, {"declaration": "on"}, follow=True)
+    assert "Only an assessment in review can be signed off" in response.content.decode()
+    response = client.post(return_url, {"comment": "Late"}, follow=True)
+    assert "Only an assessment in review can be returned" in response.content.decode()
+    assert assessment.transitions.count() == 1
