@@ -19,6 +19,7 @@ from portfolios.models import (
     AssessmentStatus,
     AssessmentTransition,
     CapabilityRating,
+    DevelopmentObjective,
     EvidenceAttachment,
     EvidenceCapabilityLink,
     EvidenceItem,
@@ -378,9 +379,46 @@ def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
     return pillars
 
 
-def objectives_for(assessment: Assessment) -> list:
-    from portfolios.models import DevelopmentObjective
+@dataclass
+class ObjectiveSuggestion:
+    """A capability the plan could develop, and why: drafted for the
+    appraiser, who edits it before anything is saved."""
 
+    capability: Capability
+    reasons: list[str]
+
+    @property
+    def draft(self) -> str:
+        statement = self.capability.statement
+        if len(statement) > 200:
+            statement = statement[:200].rsplit(" ", 1)[0] + "…"
+        return f"Develop capability {self.capability.number}: {statement[:1].lower()}{statement[1:]}"
+
+
+def objective_suggestions(assessment: Assessment) -> list[ObjectiveSuggestion]:
+    """Capabilities the practitioner marked as a development priority, or
+    rated (by either side) below the level expected at their career stage,
+    that no objective of the plan develops yet."""
+    covered = set(DevelopmentObjective.objects.filter(assessment=assessment)
+                  .values_list("capabilities", flat=True))
+    suggestions = []
+    for group in assessment_matrix(assessment):
+        for row in group.rows:
+            if row.capability.pk in covered:
+                continue
+            reasons = []
+            if row.rating.development_priority:
+                reasons.append("a development priority")
+            if row.below_expected or (row.expected_now and row.expected_level is not None
+                                      and row.appraiser_value is not None
+                                      and row.appraiser_value < row.expected_level):
+                reasons.append("below the level expected now")
+            if reasons:
+                suggestions.append(ObjectiveSuggestion(capability=row.capability, reasons=reasons))
+    return suggestions
+
+
+def objectives_for(assessment: Assessment) -> list:
     return list(
         DevelopmentObjective.objects.filter(assessment=assessment)
         .prefetch_related(Prefetch("capabilities", queryset=Capability.objects.order_by("number")))

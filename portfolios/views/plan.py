@@ -11,6 +11,7 @@ from capability.models import Capability
 from core import merge
 from portfolios import access, review_services, workflow
 from portfolios.models import DevelopmentObjective
+from portfolios.queries import objective_suggestions
 from portfolios.review_forms import ObjectiveForm, ObjectiveStatusForm
 from portfolios.views.common import message, pages
 
@@ -26,7 +27,9 @@ def objective_form(request, pk, objective_pk=None):
     assessment = access.get_assessment_to_review(request.user, pk, pages())
     objective = get_object_or_404(DevelopmentObjective, pk=objective_pk, assessment=assessment) if objective_pk else None
     capabilities = list(Capability.objects.filter(framework=assessment.framework).order_by("number"))
-    initial = {}
+    suggestions = objective_suggestions(assessment) if objective is None else []
+    chosen = next((s for s in suggestions if str(s.capability.number) == request.GET.get("from")), None)
+    initial = {"objective": chosen.draft, "capabilities": [str(chosen.capability.pk)]} if chosen else {}
     if objective is not None:
         initial = {
             "objective": objective.objective, "actions": objective.actions, "support": objective.support,
@@ -55,8 +58,10 @@ def objective_form(request, pk, objective_pk=None):
             return redirect("portfolios:review", pk=assessment.pk)
         messages.success(request, "Objective saved")
         return redirect(_review_url(assessment) + "#plan")
-    return render(request, "portfolios/objective_form.html",
-                  {"assessment": assessment, "form": form, "objective": objective, "shown": shown})
+    return render(request, "portfolios/objective_form.html", {
+        "assessment": assessment, "form": form, "objective": objective, "shown": shown,
+        "suggestions": suggestions, "chosen": chosen,
+    })
 
 
 def _review_url(assessment) -> str:

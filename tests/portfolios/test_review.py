@@ -595,3 +595,29 @@ def test_return_and_sign_off_pages_refuse_once_the_review_has_moved_on(client, f
     response = client.post(return_url, {"comment": "Late"}, follow=True)
     assert "Only an assessment in review can be returned" in response.content.decode()
     assert assessment.transitions.count() == 1
+
+
+def test_the_plan_offers_objectives_drafted_from_priorities_not_yet_in_it(client, framework, practitioner,
+                                                                         appraiser):
+    assessment = rated_assessment(practitioner, status=S.IN_REVIEW)
+    assessment.ratings.filter(capability__number__in=[2, 5]).update(development_priority=True)
+    covered = DevelopmentObjective.objects.create(
+        assessment=assessment, objective="Lead the network", actions="Chair it", created_by=appraiser,
+        target_date=datetime.date(2027, 3, 31))
+    covered.capabilities.set([assessment.ratings.get(capability__number=5).capability_id])
+    signed_in(client, appraiser)
+    url = reverse("portfolios:objective_create", kwargs={"pk": assessment.pk})
+
+    page = client.get(url).content.decode()
+    assert re.findall(r'<a href="\?from=(\d+)">Capability \d+</a>: ([^<]+)</li>', page) == [
+        ("2", "a development priority")]
+
+    drafted = client.get(url, {"from": "2"}).content.decode()
+    capability = assessment.ratings.get(capability__number=2).capability
+    assert f'value="Develop capability 2: {escape(capability.statement[:1].lower() + capability.statement[1:])}' \
+        in drafted
+    assert re.search(rf'value="{capability.pk}"[^>]*checked', drafted)
+    # A capability the plan already develops, or a forged one, drafts nothing.
+    for value in ("5", "99", "<script>"):
+        assert 'value="Develop capability' not in client.get(url, {"from": value}).content.decode()
+    assert DevelopmentObjective.objects.filter(assessment=assessment).count() == 1
