@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from capability import structure
@@ -115,9 +116,15 @@ def _check_answers(request, assessment, form, *, missing_error=False):
     pillar, with a link to change it, and the declaration."""
     matrix = assessment_matrix(assessment, with_appraiser=False)
     unrated = [(group.pillar, row.capability) for group in matrix for row in group.rows if row.level_value is None]
+    has_errors = bool(form.errors) or (missing_error and bool(unrated))
     return render(request, "portfolios/assessment_submit.html", {
-        "assessment": assessment, "matrix": matrix, "form": form, "unrated": unrated,
-        "has_errors": bool(form.errors) or (missing_error and bool(unrated)),
+        "assessment": assessment, "matrix": matrix, "form": form, "unrated": unrated, "has_errors": has_errors,
+        "error_forms": [form] if form.errors else [],
+        "problem_links": [
+            (reverse("portfolios:assessment_pillar", kwargs={"pk": assessment.pk, "pillar_slug": pillar.slug})
+             + f"#capability-{capability.number}", f"Rate capability {capability.number}")
+            for pillar, capability in unrated
+        ] if has_errors else [],
     })
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portfolios import access
@@ -20,9 +21,17 @@ SEND_BACK_LABEL = "What would you like your appraiser to look at again?"
 
 def _sign_off_check(request, assessment, form):
     matrix = assessment_matrix(assessment)
+    problems = sign_off_problems(assessment, matrix)
+    links = [(reverse("portfolios:review_pillar", kwargs={"pk": assessment.pk, "pillar_slug": pillar.slug})
+              + f"#capability-{capability.number}", f"Rate capability {capability.number} before you sign off")
+             for pillar, capability in problems.unrated]
+    if problems.summary_missing:
+        links.append((reverse("portfolios:review_summary", kwargs={"pk": assessment.pk}),
+                      "Write your overall summary before you sign off"))
     return render(request, "portfolios/review_sign_off.html", {
         "assessment": assessment, "matrix": matrix, "form": form, "objectives": objectives_for(assessment),
-        "problems": sign_off_problems(assessment, matrix), "has_errors": bool(form.errors),
+        "problems": problems, "has_errors": bool(form.errors), "error_forms": [form] if form.errors else [],
+        "problem_links": links, "problem_heading": "You cannot sign off yet" if problems else "",
     })
 
 
@@ -95,11 +104,16 @@ def practitioner_sign_off(request, pk):
         return apply_move(request, assessment, "practitioner_sign_off", declaration=True,
                           done="portfolios:assessment_signed_off", refused="portfolios:practitioner_sign_off")
     previous, previous_plan = previous_objectives(assessment)
+    open_previous = [objective for objective in previous_plan if not objective.status]
     return render(request, "portfolios/practitioner_sign_off.html", {
         "assessment": assessment, "matrix": assessment_matrix(assessment), "form": form,
-        "objectives": objectives_for(assessment), "previous_assessment": previous,
-        "open_previous": [objective for objective in previous_plan if not objective.status],
-        "has_errors": bool(form.errors), "error_forms": [form],
+        "objectives": objectives_for(assessment), "open_previous": open_previous,
+        "has_errors": bool(form.errors), "error_forms": [form] if form.errors else [],
+        "problem_links": [
+            (reverse("portfolios:objective_status", kwargs={"pk": previous.pk, "objective_pk": objective.pk}),
+             f"Say how “{objective.objective}” went, from your previous plan") for objective in open_previous
+        ],
+        "problem_heading": "You cannot sign off yet" if open_previous else "",
     })
 
 
