@@ -28,6 +28,7 @@ def make_portfolio(*, organisation=None, appraiser=None, number: int = 0, eviden
     from capability.models import Capability, Framework
     from impact.models import ImpactStatement
     from portfolios import services
+    from portfolios.evidence_numbers import reserve_numbers
     from portfolios.models import (
         AppraiserRating, Assessment, AssessmentEvidence, AssessmentStatus as S, AssessmentTransition,
         DevelopmentObjective, EvidenceAttachment, EvidenceCapabilityLink, EvidenceImpactLink, EvidenceItem,
@@ -68,9 +69,10 @@ def make_portfolio(*, organisation=None, appraiser=None, number: int = 0, eviden
 
     capabilities = list(Capability.objects.filter(framework=assessment.framework).order_by("number"))
     statements = list(ImpactStatement.objects.filter(pillar__framework=assessment.framework))
+    numbers = reserve_numbers(practitioner.pk, evidence_items)
     items = EvidenceItem.objects.bulk_create(
         EvidenceItem(
-            owner=practitioner, title=f"Quality improvement project {n}: falls prevention across the division",
+            owner=practitioner, number=numbers[n], title=f"Quality improvement project {n}: falls prevention across the division",
             evidence_type="audit_data", activity_date=datetime.date(2025, 4, 1) + datetime.timedelta(days=n * 2),
             description="What I did: led an audit of falls across the division, working with colleagues across "
             "the trust and with service users to agree the standard.",

@@ -30,6 +30,7 @@ from feedback.models import (
     RaterGroup,
     RoundStatus,
 )
+from portfolios.evidence_numbers import next_number
 from portfolios.models import CapabilityRating, EvidenceCapabilityLink, EvidenceItem, EvidenceType
 from portfolios.services import include_evidence_in_drafts
 
@@ -465,6 +466,7 @@ def add_report_as_evidence(*, feedback_round: FeedbackRound, report) -> Evidence
     groups = ", ".join(f"{line.label.lower()} {line.responded}" for line in report.counts if line.responded)
     item = EvidenceItem.objects.create(
         owner=assessment.practitioner,
+        number=next_number(assessment.practitioner_id),
         title=_free_title(assessment.practitioner, f"360-degree feedback, {feedback_round.ends_on:%B %Y}"),
         evidence_type=EvidenceType.FEEDBACK_360,
         # The day the round ended: a round closed early has not reached its closing date.

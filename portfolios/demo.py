@@ -15,6 +15,7 @@ from accounts.models import AppraiserAssignment, CareerStage
 from capability.models import Capability, Framework
 from impact.models import ImpactStatement
 from portfolios import review_services, services, workflow
+from portfolios.evidence_numbers import next_number
 from portfolios.models import (
     AssessmentEvidence,
     Beneficiary,
@@ -122,6 +123,7 @@ def seed_portfolio(practitioner, *, index: int, before_review=None) -> None:
         topic = TOPICS[(n * 7 + index) % len(TOPICS)]
         item = EvidenceItem.objects.create(
             owner=practitioner,
+            number=next_number(practitioner.pk),
             title=pattern.format(topic=topic)[:150] + (f" ({n // len(ACTIVITIES) + 1})" if n >= len(ACTIVITIES) else ""),
             evidence_type=evidence_type,
             activity_date=datetime.date(2025, 4, 1) + datetime.timedelta(days=rng.randint(0, 540)),

@@ -39,6 +39,7 @@ from portfolios.models import (
     EvidenceType,
     PendingUpload,
 )
+from portfolios.evidence_numbers import next_number
 from portfolios.evidence_versions import DETAIL_FIELDS, held_by_a_record, latest_version, new_version
 from portfolios.services import include_evidence_in_drafts
 
@@ -94,7 +95,7 @@ def create_evidence(
     """Add an item to the owner's portfolio, mapped to at least one
     capability, with its files, and include it in the owner's draft
     assessments."""
-    evidence = EvidenceItem(owner=owner)
+    evidence = EvidenceItem(owner=owner, number=next_number(owner.pk))
     _set_details(
         evidence,
         title=title, evidence_type=evidence_type, framework_example=framework_example,

@@ -70,6 +70,7 @@ def new_version(old: EvidenceItem) -> tuple[EvidenceItem, dict[str, str]]:
     locked.save(update_fields=["is_current", "feedback_round"])
     new = EvidenceItem(
         owner_id=locked.owner_id, previous_version=locked, version_number=locked.version_number + 1,
+        number=locked.number,
         feedback_round_id=feedback_round_id, created_at=locked.created_at,
         **{name: getattr(locked, name) for name in DETAIL_FIELDS if name != "framework_example"},
         framework_example_id=locked.framework_example_id,

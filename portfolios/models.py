@@ -205,12 +205,20 @@ class EvidenceItem(models.Model):
     # version, for the live portfolio and drafts.
     is_current = models.BooleanField(default=True)
     version_number = models.PositiveIntegerField(default=1)
+    # The item's number in its owner's portfolio, E1 the first added: every
+    # version keeps it, and the screens, the report and the data export all
+    # print it, so a panel's "E7" is the same item everywhere and for ever.
+    # Given by evidence_numbers.next_number, never reused.
+    number = models.PositiveIntegerField(editable=False)
     previous_version = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version", editable=False
     )
     capabilities = models.ManyToManyField(Capability, through="EvidenceCapabilityLink", related_name="+")
     impact_statements = models.ManyToManyField(ImpactStatement, through="EvidenceImpactLink", related_name="+")
-    history = HistoricalRecords(bases=[ChainedHistory], excluded_fields=["updated_at"])
+    # The number is given once and never changes, so it is left out of the
+    # audit trail: a new column there would alter the content, and so break
+    # the hash chain, of every entry written before it.
+    history = HistoricalRecords(bases=[ChainedHistory], excluded_fields=["updated_at", "number"])
 
     objects = EvidenceItemQuerySet.as_manager()
 
@@ -224,10 +232,19 @@ class EvidenceItem(models.Model):
                 condition=~models.Q(evidence_type="framework_example") | models.Q(framework_example__isnull=False),
                 name="evidence_framework_example_chosen",
             ),
+            models.UniqueConstraint(
+                "owner", "number", condition=models.Q(is_current=True), name="evidence_number_unique_per_owner"
+            ),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="evidence_number_positive"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reference(self) -> str:
+        """E7: how the report, the data export and the pages name the item."""
+        return f"E{self.number}"
 
     def clean(self):
         if self.evidence_type == EvidenceType.FRAMEWORK_EXAMPLE and not self.framework_example_id:
@@ -243,6 +260,19 @@ class EvidenceItem(models.Model):
     def beneficiary_labels(self) -> list[str]:
         labels = dict(Beneficiary.choices)
         return [labels[value] for value in self.beneficiaries if value in labels]
+
+
+class EvidenceNumbering(models.Model):
+    """The last evidence number given to a person (portfolios.evidence_numbers):
+    numbers of deleted items are never given again."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_given = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"E{self.last_given} last given"
 
 
 class EvidenceCapabilityLink(models.Model):

@@ -172,13 +172,19 @@ class CapabilityRow:
 
     @property
     def below_expected(self) -> bool:
+        """Rated, and below the level expected now (a capability not rated
+        yet is not called below: expected_but_unrated says so)."""
         return self.expected_now and self.expected_level is not None and (
-            self.level_value is None or self.level_value < self.expected_level
+            self.level_value is not None and self.level_value < self.expected_level
         )
 
     @property
+    def expected_but_unrated(self) -> bool:
+        return self.expected_now and self.expected_level is not None and self.level_value is None
+
+    @property
     def is_gap(self) -> bool:
-        return not self.evidence or self.below_expected
+        return not self.evidence or self.below_expected or self.expected_but_unrated
 
     @property
     def evidence_guide(self) -> str:
@@ -317,7 +323,7 @@ def assessment_matrix(assessment: Assessment, *, with_appraiser: bool = True,
     # long, and were most of what this query read.
     included = list(
         EvidenceItem.objects.filter(assessment_links__assessment=assessment)
-        .only("pk", "title", "activity_date", "is_current")
+        .only("pk", "number", "title", "activity_date", "is_current")
         .order_by("-activity_date", "title")
     )
     # Which capability each item is mapped to, as pairs of ids: the

@@ -39,6 +39,7 @@ from accounts.models import (
 from capability.models import Capability, Framework, RatingScale
 from impact.models import ImpactStatement
 from portfolios.demo import ACTIVITIES, NEXTS, SCOPES, TOPICS, VERBS
+from portfolios.evidence_numbers import reserve_numbers
 from portfolios.models import (
     AppraiserRating,
     Assessment,
@@ -212,11 +213,12 @@ def _evidence(people, assessments, evidence_each: int, world: dict, rng: random.
     assessment_of = {a.practitioner_id: a for a in assessments}
     items = []
     for index, person in enumerate(people):
+        numbers = iter(reserve_numbers(person.pk, evidence_each))
         for n in range(start, start + evidence_each):
             pattern, evidence_type = ACTIVITIES[n % len(ACTIVITIES)]
             topic = TOPICS[(n * 7 + index) % len(TOPICS)]
             items.append(EvidenceItem(
-                id=uuid.uuid4(), owner=person, title=f"{pattern.format(topic=topic)} ({n + 1})"[:150],
+                id=uuid.uuid4(), owner=person, number=next(numbers), title=f"{pattern.format(topic=topic)} ({n + 1})"[:150],
                 evidence_type=evidence_type,
                 activity_date=datetime.date(2026, 4, 1) + datetime.timedelta(days=rng.randint(0, 330)),
                 description=f"What I did: {pattern.format(topic=topic).lower()}, working with colleagues across the "

@@ -67,7 +67,9 @@ data.json
 
 attachments/
   Every file you attached to your evidence, named E<number>-<the name you
-  gave it>. The number is the evidence item's "reference" in data.json.
+  gave it> (E<number>-version-<n>-<name> for a later version of the item).
+  The number is the evidence item's "reference" in data.json, and the
+  number the service and your portfolio reports give the item.
 """
 
 
@@ -187,13 +189,16 @@ def _evidence(user) -> tuple[list[dict], dict, list[_File]]:
             Prefetch("attachments", queryset=EvidenceAttachment.objects.order_by("uploaded_at", "original_name")),
             Prefetch("confirmations", queryset=EvidenceConfirmation.objects.order_by("requested_at")),
         )
-        .order_by("created_at", "pk")
+        .order_by("number", "version_number")
     )
     entries, references, files = [], {}, []
     beneficiaries = dict(Beneficiary.choices)
-    for number, item in enumerate(items, start=1):
-        reference = f"E{number}"
-        references[item.pk] = reference
+    for item in items:
+        # Every version of an item has its number; the file names tell the
+        # versions' files apart.
+        reference = item.reference
+        file_prefix = reference if item.version_number == 1 else f"{reference}-version-{item.version_number}"
+        references[item.pk] = reference if item.version_number == 1 else f"{reference} version {item.version_number}"
         entry = {
             "reference": reference,
             "id": item.pk,
@@ -242,7 +247,7 @@ def _evidence(user) -> tuple[list[dict], dict, list[_File]]:
             "attachments": [],
         }
         for attachment in item.attachments.all():
-            path = attachment_path(reference, attachment.original_name)
+            path = attachment_path(file_prefix, attachment.original_name)
             file_entry = {
                 "name": attachment.original_name,
                 "content_type": attachment.content_type,

@@ -143,12 +143,20 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
         return assessment
 
 
+def _next_evidence_number(owner) -> int:
+    from portfolios.evidence_numbers import next_number
+
+    return next_number(owner.pk)
+
+
 class EvidenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "portfolios.EvidenceItem"
         skip_postgeneration_save = True
 
     owner = factory.SubFactory(UserFactory)
+    # As the service numbers them: E1 is the owner's first item.
+    number = factory.LazyAttribute(lambda item: _next_evidence_number(item.owner))
     title = factory.Sequence(lambda n: f"Evidence item {n}")
     evidence_type = "reflective_account"
     activity_date = datetime.date(2026, 5, 1)

@@ -36,7 +36,8 @@ def _evidence_entry(item, changed_label: str) -> str:
         (("Changed since confirmed" if note.changed_since else "Confirmed", note.name, note.role, nhs_date(note.on))
          for note in getattr(item, "confirmation_notes", ())),
     )
-    return format_html('<li><a href="{}">{}</a>{}{}{}</li>', item.detail_url, item.title, changed, confirmed, files)
+    return format_html('<li>{} <a href="{}">{}</a>{}{}{}</li>', item.reference, item.detail_url, item.title, changed,
+                       confirmed, files)
 
 
 def _pillar_context(assessment, pillar, data=None):

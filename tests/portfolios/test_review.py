@@ -479,7 +479,7 @@ def test_review_page_lists_included_evidence_with_its_files_under_each_capabilit
 
     detail = reverse("portfolios:evidence_detail", kwargs={"pk": item.pk})
     download = reverse("portfolios:attachment_download", kwargs={"pk": item.pk, "file_pk": attachment.pk})
-    entry = (f'<li><a href="{detail}">Audit &lt;sepsis&gt; &amp; outcomes</a><br><a class="nhsuk-body-s" '
+    entry = (f'<li>{item.reference} <a href="{detail}">Audit &lt;sepsis&gt; &amp; outcomes</a><br><a class="nhsuk-body-s" '
              f'href="{download}">Download audit.pdf (2.0\xa0KB)</a></li>')
     assert html.count(entry) == 2  # under capability 2 and capability 3
 
