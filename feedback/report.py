@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Prefetch
 
-from core.charts import bar_chart
 from feedback.models import (
     CommentKind,
     FeedbackAnswer,
@@ -260,8 +259,7 @@ def build_report(feedback_round: FeedbackRound) -> FeedbackReport:
         comments_shown=comments_shown,
         comments=_comments(feedback_round) if comments_shown else [],
     )
-    levels = feedback_round.assessment.rating_scale.levels.all()
-    report.chart = _chart(report, max((level.value for level in levels), default=4))
+    report.chart = _chart(report, list(feedback_round.assessment.rating_scale.levels.order_by("value")))
     return report
 
 
@@ -322,26 +320,42 @@ def _comments(feedback_round: FeedbackRound) -> list[tuple[str, str, list[str]]]
     ]
 
 
-def _short(label: str, length: int = 46) -> str:
-    """Chart labels are right-aligned to the bars: longer ones would run off
-    the left edge."""
-    return label if len(label) <= length else label[: length - 1].rstrip() + "…"
+def _chart(report: FeedbackReport, levels):
+    """The comparison picture (core.comparison), as on the assessment's
+    pages: the self-rating given for the round and the raters' mean and
+    range, in the same colours and shapes."""
+    from core.comparison import FEEDBACK, SELF, ComparisonChart, ComparisonRow
 
-
-def _chart(report: FeedbackReport, scale_max: int):
-    groups = [
-        (section.pillar.name, [(_short(f"{row.number}. {row.label}"), [row.self_value, row.others.mean])
-                               for row in section.capabilities])
-        for section in report.pillars
-    ]
-    return bar_chart(
-        title="Self-rating and the mean of other raters, by capability",
+    figures = comparison_figures(report)
+    levels = [(level.value, level.label) for level in levels]
+    return ComparisonChart(
+        title="Your rating and other raters' ratings, by capability",
         description=(
-            f"For each capability asked about, on a scale of 1 to {scale_max}: the practitioner's self-rating and the "
-            "mean rating of the other raters whose responses are reported. The same figures are in the table."
+            f"For each capability asked about, on the scale from {levels[0][0]} {levels[0][1]} to {levels[-1][0]} "
+            f"{levels[-1][1]}: the self-rating and the other raters' mean, lowest and highest rating. The same "
+            "figures are in the table that follows."
         ),
-        series=["Self-rating", "Other raters (mean)"],
-        groups=groups,
-        max_value=scale_max,
+        levels=levels,
+        groups=[
+            (section.pillar.name, [
+                ComparisonRow(number=row.number, statement=row.label,
+                              self_value=int(row.self_value) if row.self_value is not None else None,
+                              feedback=figures.get(row.number))
+                for row in section.capabilities
+            ])
+            for section in report.pillars
+        ],
+        sources=(SELF, FEEDBACK), shows_expected=False,
     )
 
+
+def comparison_figures(report: FeedbackReport) -> dict:
+    """The raters' mean and range for each capability, for the comparison
+    picture (core.comparison): only what the report itself shows."""
+    from core.comparison import FeedbackFigures
+
+    return {
+        row.number: FeedbackFigures(mean=row.others.mean, low=row.others.low, high=row.others.high,
+                                    count=row.others.count)
+        for row in report.capability_rows if row.others.mean is not None
+    }

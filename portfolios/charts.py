@@ -1,46 +1,38 @@
-"""An assessment's rating charts, drawn by core.charts (the same SVG on
-its pages and in its PDF)."""
-
-from core.charts import BarChart, bar_chart
+"""An assessment's comparison picture (core.comparison): the same SVG on its
+pages and in its PDF."""
 
 
-def _average(values):
-    values = [v for v in values if v is not None]
-    return round(sum(values) / len(values), 1) if values else None
+def comparison(matrix, scale_levels, *, with_appraiser: bool, feedback=None, title: str | None = None):
+    """The comparison picture of an assessment (core.comparison): every
+    capability by pillar, with the self-rating, the appraiser's rating when
+    it is shown, the 360° raters' figures when ``feedback`` (capability number
+    to core.comparison.FeedbackFigures) is given, and the level expected now.
+    Also the rows of its table, the picture's text equivalent."""
+    from core.comparison import APPRAISER, FEEDBACK, SELF, ComparisonChart, ComparisonRow
 
-
-def assessment_charts(matrix, scale_levels, *, with_appraiser: bool = False) -> dict[str, BarChart]:
-    """The rating charts of an assessment: pillar averages and every
-    capability, grouped by pillar; self-ratings, and the appraiser's beside
-    them once they are shown."""
-    max_value = max((level.value for level in scale_levels), default=4)
-    series = ["Self-rating", "Appraiser rating"] if with_appraiser else ["Self-rating"]
-
-    def values(rows):
-        own = _average([row.level_value for row in rows])
-        return [own, _average([row.appraiser_value for row in rows])] if with_appraiser else [own]
-
-    def row_values(row):
-        return [row.level_value, row.appraiser_value] if with_appraiser else [row.level_value]
-
-    who = "self-ratings and the appraiser's ratings" if with_appraiser else "self-ratings"
-    by_pillar = bar_chart(
-        title="Average rating by pillar",
-        description=f"Average of the rated capabilities in each pillar ({who}), on a scale of 1 to "
-        f"{max_value}. Nothing rated means no bar.",
-        series=series,
-        groups=[("", [(p.pillar.name, values(p.rows)) for p in matrix])],
-        max_value=max_value,
+    sources = (SELF,) + ((APPRAISER,) if with_appraiser else ()) + ((FEEDBACK,) if feedback is not None else ())
+    groups = [
+        (group.pillar.name, [
+            ComparisonRow(
+                number=row.capability.number, statement=row.capability.short_statement,
+                self_value=row.level_value, appraiser_value=row.appraiser_value if with_appraiser else None,
+                feedback=(feedback or {}).get(row.capability.number),
+                expected=row.expected_level if row.expected_now else None,
+            )
+            for row in group.rows
+        ])
+        for group in matrix
+    ]
+    shows_expected = any(row.expected is not None for _, rows in groups for row in rows)
+    who = ", ".join(source.label.lower() for source in sources)
+    levels = [(level.value, level.label) for level in scale_levels]
+    return ComparisonChart(
+        title=title or "Ratings compared, by capability",
+        description=(
+            f"Each capability on the rating scale from {levels[0][0]} {levels[0][1]} to {levels[-1][0]} "
+            f"{levels[-1][1]}: {who}"
+            + (", and the level expected now at this career stage" if shows_expected else "")
+            + ". The same figures are in the table that follows."
+        ),
+        levels=levels, groups=groups, sources=sources, shows_expected=shows_expected,
     )
-    by_capability = bar_chart(
-        title="Rating by capability",
-        description=f"Rating of each capability ({who}), on a scale of 1 to {max_value}, grouped by pillar. "
-        "Nothing rated means no bar.",
-        series=series,
-        groups=[
-            (p.pillar.name, [(f"Capability {row.capability.number}", row_values(row)) for row in p.rows])
-            for p in matrix
-        ],
-        max_value=max_value,
-    )
-    return {"by_pillar": by_pillar, "by_capability": by_capability}

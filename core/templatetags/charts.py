@@ -1,5 +1,5 @@
-"""{% bar_chart chart "id" %} and {% stacked_chart chart "id" %}: the SVG of a
-chart laid out by core.charts or core.stacked_charts, the same markup on
+"""{% stacked_chart chart "id" %} and {% comparison_chart chart "id" %}: the SVG
+of a chart laid out by core.stacked_charts or core.comparison, the same markup on
 pages and in PDFs. Written in Python rather than as template loops: a
 chart is hundreds of coordinates, each a lookup through the template
 engine, and the two charts were a third of the time of an assessment's
@@ -79,31 +79,6 @@ def _legend(items) -> str:
 
 
 @register.simple_tag
-def bar_chart(chart, chart_id: str) -> str:
-    parts = [_open(chart, chart_id), _ticks_and_groups(chart)]
-    label_x = int(chart.plot_left) - 8
-    not_rated_x = int(chart.plot_left) + 4
-    for row in chart.rows:
-        label = _e(row.label)
-        parts.append(f'    <text x="{label_x}" y="{row.text_y}" text-anchor="end">{_e(_truncated(row.label, 52))}</text>\n')
-        for bar in row.bars:
-            if bar.value is not None:
-                parts.append(
-                    f'    <rect x="{bar.x}" y="{bar.y}" width="{bar.width}" height="{bar.height}" fill="{_e(bar.colour)}">'
-                    f'<title>{label}, {_e(bar.series)}: {bar.value}</title></rect>\n'
-                )
-            else:
-                parts.append(
-                    f'    <text x="{not_rated_x}" y="{row.text_y}" fill="#4c6272" font-style="italic">not rated</text>\n'
-                )
-    legend_y = int(chart.plot_bottom)
-    parts.append(_legend((label, colour, x, legend_y + 4, int(x) + 18, legend_y + 14)
-                         for label, colour, x in chart.legend))
-    parts.append(CLOSE)
-    return mark_safe("".join(parts))
-
-
-@register.simple_tag
 def stacked_chart(chart, chart_id: str) -> str:
     parts = [_open(chart, chart_id), _ticks_and_groups(chart)]
     label_x = int(chart.plot_left) - 8
@@ -128,3 +103,10 @@ def stacked_chart(chart, chart_id: str) -> str:
     parts.append(_legend((i.label, i.colour, i.x, i.y, i.text_x, i.text_y) for i in chart.legend))
     parts.append(CLOSE)
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def comparison_chart(chart, chart_id: str, wide: bool = False) -> str:
+    """{% comparison_chart chart "id" %}: core.comparison's picture
+    ({% comparison_chart chart "id" wide=True %} in the A4 report)."""
+    return chart.svg(chart_id, wide=wide)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from capability import structure
-from portfolios.charts import assessment_charts
+from portfolios.charts import comparison
 from portfolios import access, carry, notifications, services, workflow
 from portfolios.forms import CapabilityRatingForm, StartAssessmentForm, SubmitDeclarationForm
 from portfolios.models import Assessment, AssessmentStatus
@@ -76,9 +76,7 @@ def summary_context(request, assessment) -> dict:
 
     levels = structure.levels(assessment.rating_scale)
     viewer = access.capacity(request.user, assessment)
-    show_appraiser = assessment.status in (
-        AssessmentStatus.AWAITING_SIGN_OFF, AssessmentStatus.SIGNED_OFF, AssessmentStatus.LOCKED
-    ) or viewer in (access.Capacity.APPRAISER, access.Capacity.ADMIN)
+    show_appraiser = _appraiser_shown(assessment, viewer)
     matrix = assessment_matrix(assessment, with_appraiser=show_appraiser)
     # The page shows the previous plan to everyone but admins, and the
     # last move's comment only while the assessment is returned.
@@ -86,14 +84,13 @@ def summary_context(request, assessment) -> dict:
         previous_objectives(assessment) if viewer != access.Capacity.ADMIN else (None, [])
     )
     returned = assessment.status == AssessmentStatus.RETURNED
-    charts = assessment_charts(matrix, levels, with_appraiser=show_appraiser)
     return {
         "assessment": assessment,
         "matrix": matrix,
         "levels": levels,
         "rated_count": sum(len(p.rated_values) for p in matrix),
         "capability_count": sum(len(p.rows) for p in matrix),
-        "charts": charts,
+        "comparison": comparison(matrix, levels, with_appraiser=show_appraiser),
         "viewer": viewer.value if viewer else "",
         "show_appraiser": show_appraiser,
         "objectives": objectives_for(assessment),
@@ -104,6 +101,14 @@ def summary_context(request, assessment) -> dict:
         "carried": carry.carried_over(assessment) if assessment.copied_from_id else {},
         "send_back_form": CommentForm(label="What would you like your appraiser to look at again?"),
     }
+
+
+def _appraiser_shown(assessment, viewer) -> bool:
+    """The practitioner sees the appraiser's ratings once the appraiser has
+    signed off; the appraiser and admins always do."""
+    return assessment.status in (
+        AssessmentStatus.AWAITING_SIGN_OFF, AssessmentStatus.SIGNED_OFF, AssessmentStatus.LOCKED
+    ) or viewer in (access.Capacity.APPRAISER, access.Capacity.ADMIN)
 
 
 def summary(request, pk):
@@ -174,9 +179,13 @@ def submitted(request, pk):
 def gaps(request, pk):
     assessment = _assessment(request, pk)
     framework = assessment.framework
+    show_appraiser = _appraiser_shown(assessment, access.capacity(request.user, assessment))
+    matrix = assessment_matrix(assessment, with_appraiser=show_appraiser)
     return render(request, "portfolios/assessment_gaps.html", {
         "assessment": assessment,
-        "matrix": assessment_matrix(assessment, with_appraiser=False),
+        "matrix": matrix,
+        "comparison": comparison(matrix, structure.levels(assessment.rating_scale), with_appraiser=show_appraiser,
+                                 title="Ratings against the level expected now"),
         "guide_per_capability": framework.guide_per_capability,
         "guide_per_pillar": framework.guide_per_pillar,
         "expected_level": structure.level_named(assessment.rating_scale, framework.expected_level),

@@ -334,7 +334,7 @@ def test_report_numbers_show_to_the_owner_after_close_and_not_before(practitione
     assert "You rated yourself higher than others did" in html and "you 4, others 2.0 (a gap of 2.0)" in html
     assert "Range 2, " not in html and "All rated 2, 3 ratings" in html
     assert "Peer <span" in html and "Clear and kind in every handover." in html
-    assert 'id="feedback-chart-title"' in html and "The chart's figures" in html
+    assert 'id="feedback-chart-title"' in html and "The picture's figures" in html
 
 
 def test_report_says_how_many_responses_are_withheld(practitioner_client, practitioner, framework):
