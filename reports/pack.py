@@ -251,9 +251,25 @@ def _batches(files: list[PackFile]) -> list[list[PackFile]]:
     return [*batches, batch] if batch else batches
 
 
-def assemble(report: Path, files: list[PackFile], destination: Path) -> None:
+def write_dividers(files: list[PackFile], *, practitioner_name: str, folder: Path) -> Path | None:
+    """One PDF with a divider page for each included file, in order: its
+    evidence number and title, so a panel knows whose pages follow. One
+    WeasyPrint run for them all, not one per file."""
+    from core.pdf import html_to_pdf
+
+    included = [pack_file for pack_file in files if pack_file.outcome == INCLUDED]
+    if not included:
+        return None
+    html = render_to_string("reports/pack_dividers.html", {"files": included, "practitioner_name": practitioner_name})
+    path = Path(folder) / "dividers.pdf"
+    path.write_bytes(html_to_pdf(html, tagged=False))
+    return path
+
+
+def assemble(report: Path, files: list[PackFile], destination: Path, dividers: Path | None = None) -> None:
     """Write to ``destination`` the report (a PDF file) with the included
-    files appended, each with a bookmark under "Evidence files". The pack is
+    files appended, each after its divider page (``dividers``, from
+    write_dividers) and with a bookmark under "Evidence files". The pack is
     never whole in memory (ASSEMBLY_BATCH_BYTES)."""
     import pikepdf
 
@@ -270,9 +286,12 @@ def assemble(report: Path, files: list[PackFile], destination: Path) -> None:
         target = Path(destination) if last else Path(report).with_name(f"pack-part-{number}.pdf")
         with pikepdf.open(current) as pack:
             sources = [pikepdf.open(pack_file.path) for pack_file in batch]
+            divider_pages = pikepdf.open(dividers) if dividers else None
             try:
                 for pack_file, source in zip(batch, sources):
                     starts.append((pack_file, len(pack.pages)))
+                    if divider_pages is not None:
+                        pack.pages.append(divider_pages.pages[len(starts) - 1])
                     pack.pages.extend(source.pages)
                 if last:
                     with pack.open_outline() as outline:
@@ -285,6 +304,8 @@ def assemble(report: Path, files: list[PackFile], destination: Path) -> None:
             finally:
                 for source in sources:
                     source.close()
+                if divider_pages is not None:
+                    divider_pages.close()
         if current != Path(report):
             current.unlink(missing_ok=True)
         current = target

@@ -29,7 +29,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from portfolios.charts import assessment_charts
+from feedback.report import comparison_figures
+from portfolios.charts import comparison
 from core.pdf import html_to_pdf
 from portfolios.models import (
     Assessment,
@@ -45,6 +46,7 @@ from portfolios.queries import (
     PillarRows,
     assessment_matrix,
     objectives_for,
+    previous_objectives,
 )
 from portfolios.timeline import assessment_audit_state, record_digest
 from portfolios.workflow import APPRAISER_DECLARATION, PRACTITIONER_DECLARATION
@@ -57,14 +59,18 @@ APPRAISER_SHARED = (AssessmentStatus.AWAITING_SIGN_OFF, AssessmentStatus.SIGNED_
 
 @dataclass
 class IndexedEvidence:
-    """An evidence item with its number in the report: E1 is the oldest."""
+    """An evidence item in the report, by its number in the portfolio (E1 is
+    the first added), the same number the pages and the data export give."""
 
-    number: int
     item: EvidenceItem
 
     @property
+    def number(self) -> int:
+        return self.item.number
+
+    @property
     def reference(self) -> str:
-        return f"E{self.number}"
+        return self.item.reference
 
     @property
     def anchor(self) -> str:
@@ -108,7 +114,7 @@ def _assessment(assessment: Assessment) -> Assessment:
 
 
 def _evidence_index(assessment: Assessment) -> list[IndexedEvidence]:
-    """The evidence included in the assessment, oldest first, with all it
+    """The evidence included in the assessment, by number, with all it
     shows in the index, in five queries."""
     items = (
         EvidenceItem.objects.filter(assessment_links__assessment=assessment)
@@ -126,11 +132,11 @@ def _evidence_index(assessment: Assessment) -> list[IndexedEvidence]:
             ),
             Prefetch("attachments", queryset=EvidenceAttachment.objects.order_by("uploaded_at", "original_name")),
         )
-        .order_by("activity_date", "title", "pk")
+        .order_by("number")
     )
     items = list(items)
     attach_confirmation_notes(items)
-    return [IndexedEvidence(number=number, item=item) for number, item in enumerate(items, start=1)]
+    return [IndexedEvidence(item=item) for item in items]
 
 
 def _appraisers(assessment: Assessment) -> list[str]:
@@ -183,6 +189,13 @@ def report_context(assessment: Assessment, *, pack: bool = False) -> dict:
     rows = [row for group in matrix for row in group.rows]
     objectives = objectives_for(assessment)
     practitioner = assessment.practitioner
+    feedback_reports = _feedback_reports(assessment)
+    latest_feedback = feedback_reports[-1] if feedback_reports else None
+    chart = comparison(
+        matrix, levels, with_appraiser=show_appraiser,
+        feedback=comparison_figures(latest_feedback) if latest_feedback else None,
+    )
+    previous, previous_plan = previous_objectives(assessment)
     context = {
         "assessment": assessment,
         "practitioner": practitioner,
@@ -191,7 +204,18 @@ def report_context(assessment: Assessment, *, pack: bool = False) -> dict:
         "pillars": pillars,
         "levels": levels,
         "show_appraiser": show_appraiser,
-        "charts": assessment_charts(matrix, levels, with_appraiser=show_appraiser),
+        "comparison": chart,
+        "gaps": {
+            "below": [row for row in rows if row.below_expected],
+            "unrated": [row for row in rows if row.level_value is None],
+            "no_evidence": [row for row in rows if not row.evidence],
+            "appraiser_below": [row for row in rows if show_appraiser and row.appraiser_value is not None
+                                and row.expected_now and row.expected_level is not None
+                                and row.appraiser_value < row.expected_level],
+        },
+        "latest_feedback": latest_feedback,
+        "previous_assessment": previous,
+        "previous_plan": previous_plan,
         "evidence": evidence,
         "objectives": objectives,
         "transitions": list(assessment.transitions.select_related("actor").order_by("created_at", "id")),
@@ -210,7 +234,7 @@ def report_context(assessment: Assessment, *, pack: bool = False) -> dict:
             "priorities": sum(1 for row in rows if row.rating.development_priority),
             "differ": sum(1 for row in rows if row.ratings_differ),
         },
-        "feedback_reports": _feedback_reports(assessment),
+        "feedback_reports": feedback_reports,
         "appraiser_declaration": APPRAISER_DECLARATION,
         "practitioner_declaration": PRACTITIONER_DECLARATION,
         "pack": pack,
@@ -255,8 +279,10 @@ def write_report(assessment: Assessment, destination, *, pack: bool = False, on_
         html = _render(context)
         report = folder / "report.pdf"
         html_to_pdf(html, target=str(report))
+        dividers = packs.write_dividers(context["pack_files"], practitioner_name=context["practitioner"].full_name,
+                                        folder=folder)
         packs.release_memory()
-        packs.assemble(report, context["pack_files"], Path(destination))
+        packs.assemble(report, context["pack_files"], Path(destination), dividers=dividers)
     return RenderedReport(html=html, pdf=b"", pack_files=context["pack_files"])
 
 
