@@ -107,7 +107,8 @@ def test_a_practitioner_runs_a_360_round_from_invitation_to_evidence(live_server
     assert "360° feedback report" in report_text
     assert "Calm and clear when things are difficult." in report_text
     assert "<script>alert(1)</script>" in report_text  # shown as text, not run
-    assert page.locator("svg.app-chart").count() >= 1
+    assert page.locator("svg.app-comparison").count() == 1
+    assert page.get_by_role("img", name="Your rating and other raters' ratings, by capability").count() == 1
     journey.check(page, "report")
 
     # Then she adds it to her evidence, mapped to the capabilities asked about

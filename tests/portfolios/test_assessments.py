@@ -298,14 +298,22 @@ def test_copy_forward_brings_ratings_reflections_and_evidence(practitioner, fram
     assert CapabilityRating.objects.filter(assessment=first).count() == 16  # the first is untouched
 
 
-def test_summary_shows_progress_and_an_svg_chart(practitioner_client, practitioner, framework):
+def test_summary_shows_progress_and_the_comparison_picture_with_level_names(practitioner_client, practitioner,
+                                                                            framework):
     assessment = AssessmentFactory(practitioner=practitioner)
-    assessment.ratings.filter(capability__number__in=[1, 2]).update(level=assessment.rating_scale.levels.get(value=4))
+    top = assessment.rating_scale.levels.get(value=4)
+    assessment.ratings.filter(capability__number__in=[1, 2]).update(level=top)
+    capability = Capability.objects.get(framework=framework, number=1)
     html = practitioner_client.get(reverse("portfolios:assessment_summary", kwargs={"pk": assessment.pk})).content.decode()
     assert "Rated 2 of 16 capabilities" in html
-    assert html.count('<svg class="app-chart"') == 2
-    assert 'role="img"' in html and "<title id=\"chart-pillars-title\">Average rating by pillar</title>" in html
-    assert "Capability 1, Self-rating: 4" in html
+    # One picture for the whole assessment, named for screen readers.
+    assert html.count('<svg class="app-comparison"') == 1
+    assert 'role="img" aria-labelledby="chart-comparison-title chart-comparison-desc"' in html
+    assert '<title id="chart-comparison-title">Ratings compared, by capability</title>' in html
+    assert '<desc id="chart-comparison-desc">Each capability on the rating scale from 1 ' in html
+    # Each marker says what it shows in the scale's words, not a bare number.
+    assert f"<title>1. {capability.short_statement}, self-rating: 4 {top.label}</title>" in html
+    assert html.count("not rated</text>") == 14
 
 
 def test_gap_view_marks_no_evidence_and_below_expected(practitioner_client, practitioner, framework):
@@ -319,7 +327,9 @@ def test_gap_view_marks_no_evidence_and_below_expected(practitioner_client, prac
     AssessmentEvidence.objects.create(assessment=assessment, evidence=item)
     html = practitioner_client.get(reverse("portfolios:assessment_gaps", kwargs={"pk": assessment.pk})).content.decode()
     assert html.count("app-gap-table__row--gap") == 15  # 14 with no evidence, and capability 2 below expected
-    assert html.count("Below expected") == 1
+    # Capability 2 is below expected twice: in the picture's table and in the evidence matrix.
+    assert html.count('app-heat__tag">Below expected') == 1
+    assert html.count("Below expected") == 2
     assert html.count("No evidence") == 14
     assert "1 to 2 items of evidence for each capability and 4 to 6 for each pillar" in html
 

@@ -84,7 +84,12 @@ def test_the_pack_is_asked_for_on_a_page_made_by_the_worker_and_downloaded_when_
     response = client.get(job_url(job, "report_job_download"))
     pdf = b"".join(response.streaming_content)
     pages = [page.extract_text() for page in reader(pdf).pages]
-    assert "Audit of falls" in pages[-2] and "Minutes of the network" in pages[-1]
+    # Each file follows a divider page that names its evidence item.
+    first, second = assessment.evidence.order_by("number")
+    assert pages[-4].startswith("Evidence file 1 of 2") and first.reference in pages[-4] and first.title in pages[-4]
+    assert "Audit of falls" in pages[-3]
+    assert pages[-2].startswith("Evidence file 2 of 2") and second.reference in pages[-2] and second.title in pages[-2]
+    assert "Minutes of the network" in pages[-1]
     assert 'filename="capability-portfolio-pack-' in response["Content-Disposition"]
     assert response["Cache-Control"] == "private, no-store"
     # The asking page now offers the one made.

@@ -266,10 +266,16 @@ def test_pack_appends_pdf_pages_images_and_bookmarks_and_lists_what_it_could_not
     outline = pdf.outline
     evidence_files = outline[[getattr(e, "title", None) for e in outline].index("Evidence files")]
     report_pages = pdf.get_destination_page_number(evidence_files)
-    # Two pages of the PDF, then one page for the image; nothing else.
-    assert len(pdf.pages) == report_pages + 3
-    assert "Attached audit report" in pdf.pages[report_pages].extract_text()
-    assert "ward-photo.png" in pdf.pages[report_pages + 2].extract_text()
+    # A divider and the PDF's two pages, then a divider and one page for the image; nothing else.
+    assert len(pdf.pages) == report_pages + 5
+    text = [page.extract_text() for page in pdf.pages[report_pages:]]
+    assert text[0].startswith("Evidence file 1 of 2") and "E1" in text[0] and "audit-report.pdf" in text[0]
+    assert "Attached audit report" in text[1]
+    assert text[3].startswith("Evidence file 2 of 2") and "ward-photo.png" in text[3]
+    assert "ward-photo.png" in text[4]
+    # Each file's bookmark opens at its divider page.
+    bookmarks = {item.title: pdf.get_destination_page_number(item) for item in outline[outline.index(evidence_files) + 1]}
+    assert bookmarks == {"E1: audit-report.pdf": report_pages, "E1: ward-photo.png": report_pages + 3}
 
     report_text = pdf_text(content)
     assert "Could not be included: the file could not be read as a PDF" in report_text
@@ -400,7 +406,10 @@ def test_command_writes_the_pdf_and_the_html_it_was_made_from(framework, practit
 
     assert output.read_bytes().startswith(b"%PDF-")
     written = html.read_text(encoding="utf-8")
-    assert written.startswith("<!DOCTYPE html>") and latest.title in written and "Older" not in written
+    assert written.startswith("<!DOCTYPE html>") and latest.title in written
+    # The report is of the latest assessment; the older one is named only as the previous plan's source.
+    assert written.count("Older") == 1
+    assert "No objectives were agreed at the previous assessment (Older)." in written
     assert 'href="css/report.css"' in written
     assert "report.pdf" in capsys.readouterr().out
 
@@ -527,8 +536,9 @@ def test_the_report_html_takes_the_same_number_of_queries_whatever_the_evidence(
 # its rating levels, which a process then keeps (capability/structure.py).
 # Two check the audit trail: every chain in one, the live rows against their
 # last entries in the other (portfolios.timeline.assessment_audit_state).
-# One says who confirmed the evidence.
-QUERIES = 23
+# One says who confirmed the evidence. One looks for the previous
+# assessment, whose plan's outcomes the one-page summary gives (none here).
+QUERIES = 24
 
 
 def closed_feedback_round(assessment, *, raters=3, comment="Clear and kind"):
