@@ -344,6 +344,9 @@ def test_organisation_report_names_every_practitioner_with_their_status(admin_cl
     for status in ("Draft", "Signed off", "Not started"):
         assert status in text
     assert "Dee Elsewhere" not in text
+    # Someone with nothing yet is described in words, never as "None".
+    assert "No assessment yet" in text and "No appraiser assigned" in text
+    assert "None" not in text
     assert "Capability profile" in text
     assert "Agreed ratings by pillar" in text
 
