@@ -15,6 +15,11 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 AXE_EXCEPTIONS: dict[str, str] = {}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TOKEN_PATH = re.compile(r"/feedback/respond/[^/]+/")
+# The journeys that run at both sizes: a desktop and a small phone.
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 375, "height": 812},
+}
 
 _DUPLICATE_LINKS = """() => {
   const seen = {};
@@ -78,6 +83,11 @@ class Journey:
         path = UUID.sub("<id>", TOKEN_PATH.sub("/feedback/respond/<token>/", urlparse(page.url).path))
         known = self.titles.setdefault(title, path)
         assert known == path, f"{where}: title {title!r} also used by {known}"
+
+        # Nothing makes the reader scroll sideways, on a phone least of all:
+        # wide tables and pictures must fit or wrap.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{where}: the page is {overflow} px wider than the window"
 
         clashes = page.evaluate(_DUPLICATE_LINKS)
         assert clashes == [], f"{where}: the same link text goes to different places: {clashes}"

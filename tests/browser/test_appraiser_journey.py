@@ -12,7 +12,7 @@ import pytest
 from accounts.models import Role
 from portfolios import services
 from portfolios.models import AppraiserRating, Assessment, AssessmentStatus, DevelopmentObjective
-from tests.browser.support import Journey, sign_in
+from tests.browser.support import VIEWPORTS, Journey, sign_in
 from tests.factories import TEST_PASSWORD, AssessmentFactory, AssignmentFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,8 @@ def rating_group(page, number: int):
     return page.get_by_role("group", name=f"Your rating as appraiser for capability {number}", exact=True)
 
 
-def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, browser, framework):
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, browser, framework, viewport):
     # Given a practitioner whose assessment is submitted with every
     # capability rated, and her assigned appraiser
     membership = MembershipFactory(role=Role.PRACTITIONER, user__full_name="Priya Shah")
@@ -51,8 +52,8 @@ def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, b
                                                                                   "capability__number"):
         pillars.setdefault(rating.capability.pillar.name, []).append(rating.capability.number)
     pillars = list(pillars.items())
-    journey = Journey("appraiser-review")
-    context = browser.new_context()
+    journey = Journey(f"appraiser-review-{viewport}")
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
     page = context.new_page()
 
     # When the appraiser signs in and opens the assessment from his reviews
@@ -134,7 +135,7 @@ def test_an_appraiser_reviews_returns_and_signs_off_an_assessment(live_server, b
     journey.check(page, "returned to the practitioner")
 
     # When the practitioner signs in, in her own browser, she sees why it came back
-    practitioner_page = browser.new_context().new_page()
+    practitioner_page = browser.new_context(viewport=VIEWPORTS[viewport]).new_page()
     sign_in(practitioner_page, live_server, practitioner, TEST_PASSWORD)
     journey.check(practitioner_page, "practitioner home")
     practitioner_page.get_by_role("link", name="Self-assessment 2026 to 2027").click()

@@ -11,7 +11,7 @@ from django.core import mail
 from accounts.models import Role
 from feedback.models import FeedbackResponse
 from portfolios.models import EvidenceItem, EvidenceType
-from tests.browser.support import Journey, sign_in
+from tests.browser.support import VIEWPORTS, Journey, sign_in
 from tests.factories import TEST_PASSWORD, AssessmentFactory, AssignmentFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +23,8 @@ def choose_a_rating_in_every_question(page, rating_index: int) -> None:
         fieldsets.nth(n).locator("input[type=radio]").nth(rating_index).check()
 
 
-def test_a_practitioner_runs_a_360_round_from_invitation_to_evidence(live_server, browser, framework, settings):
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_practitioner_runs_a_360_round_from_invitation_to_evidence(live_server, browser, framework, settings, viewport):
     # Given a practitioner with a draft assessment, and a group size of two
     # so that two raters' answers can be reported
     settings.FEEDBACK_MIN_GROUP_SIZE = 2
@@ -32,8 +33,8 @@ def test_a_practitioner_runs_a_360_round_from_invitation_to_evidence(live_server
     appraiser = MembershipFactory(role=Role.APPRAISER, organisation=membership.organisation).user
     AssignmentFactory(organisation=membership.organisation, practitioner=practitioner, appraiser=appraiser)
     assessment = AssessmentFactory(practitioner=practitioner, title="Self-assessment 2026 to 2027")
-    journey = Journey("feedback-360")
-    context = browser.new_context()
+    journey = Journey(f"feedback-360-{viewport}")
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
     page = context.new_page()
 
     # When she signs in and starts a round on her assessment
@@ -79,7 +80,7 @@ def test_a_practitioner_runs_a_360_round_from_invitation_to_evidence(live_server
         ("tom.ellery@example.org", 3, "Calm and clear when things are difficult."),
         ("ann.fielding@example.org", 2, "She explained my care so I understood it <script>alert(1)</script>"),
     ]:
-        rater = browser.new_context().new_page()
+        rater = browser.new_context(viewport=VIEWPORTS[viewport]).new_page()
         rater.goto(links[email])
         assert "Aisha Khan" in rater.locator("main").inner_text()
         journey.check(rater, f"rater form {email.split('.')[0]}")

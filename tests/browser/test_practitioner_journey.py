@@ -12,15 +12,11 @@ import pytest
 from accounts.models import Role
 from portfolios.demo import minimal_pdf
 from portfolios.models import Assessment, AssessmentStatus, EvidenceItem
-from tests.browser.support import Journey, sign_in
+from tests.browser.support import VIEWPORTS, Journey, sign_in
 from tests.factories import TEST_PASSWORD, AssignmentFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VIEWPORTS = {
-    "desktop": {"width": 1280, "height": 900},
-    "phone": {"width": 375, "height": 812},
-}
 EVIDENCE_TITLE = "Nurse-led sepsis pathway audit"
 MAPPED = (4, 9, 14)  # one capability in each of three pillars
 
